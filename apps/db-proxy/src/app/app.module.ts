@@ -1,0 +1,17 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+
+import { PlatformModule } from '@cryptoscalp/platform';
+
+import type { DbProxyConfig } from './db-proxy.config';
+
+export const SERVICE_NAME = 'db-proxy';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: DbProxyConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forRoot({ service: SERVICE_NAME, config, postgres: true })],
+    };
+  }
+}

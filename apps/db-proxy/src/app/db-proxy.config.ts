@@ -1,0 +1,12 @@
+import { z } from 'zod';
+
+import { baseEnv, httpPort, natsEnv, postgresEnv } from '@cryptoscalp/config';
+
+/** Every variable db-proxy reads, validated once at startup (see README: Configuration). */
+export const DbProxyConfigSchema = z.object({
+  ...baseEnv,
+  ...natsEnv,
+  ...postgresEnv,
+  HTTP_PORT: httpPort(3003),
+});
+export type DbProxyConfig = z.infer<typeof DbProxyConfigSchema>;

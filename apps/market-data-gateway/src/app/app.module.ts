@@ -1,0 +1,17 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+
+import { PlatformModule } from '@cryptoscalp/platform';
+
+import type { GatewayConfig } from './market-data-gateway.config';
+
+export const SERVICE_NAME = 'market-data-gateway';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forRoot({ service: SERVICE_NAME, config,  })],
+    };
+  }
+}

@@ -1,0 +1,11 @@
+import { z } from 'zod';
+
+import { baseEnv, httpPort, natsEnv } from '@cryptoscalp/config';
+
+/** Every variable market-data-gateway reads, validated once at startup (see README: Configuration). */
+export const GatewayConfigSchema = z.object({
+  ...baseEnv,
+  ...natsEnv,
+  HTTP_PORT: httpPort(3001),
+});
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;

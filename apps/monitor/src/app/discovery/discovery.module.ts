@@ -1,0 +1,17 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+
+import { DISCOVERY_OPTIONS, type DiscoveryOptions } from './discovery.constants';
+import { DiscoveryController } from './discovery.controller';
+import { DiscoveryService } from './discovery.service';
+
+@Module({})
+export class DiscoveryModule {
+  static forRoot(options: DiscoveryOptions): DynamicModule {
+    return {
+      module: DiscoveryModule,
+      controllers: [DiscoveryController],
+      providers: [{ provide: DISCOVERY_OPTIONS, useValue: options }, DiscoveryService],
+      exports: [DiscoveryService],
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export * from './lib/resilience-policy';
+export * from './lib/resilience-registry';
+export { BrokenCircuitError, BulkheadRejectedError, IsolatedCircuitError, TaskCancelledError } from 'cockatiel';

@@ -1,0 +1,2 @@
+export * from './lib/env-pieces';
+export * from './lib/load-config';

@@ -1,0 +1,2 @@
+export const PLATFORM_OPTIONS = Symbol('PLATFORM_OPTIONS');
+export const REDIS_CLIENT = Symbol('REDIS_CLIENT');

@@ -1,0 +1,114 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+
+import { ResilienceRegistry } from '@cryptoscalp/circuit-breaker';
+import { HealthModule, HealthRegistry } from '@cryptoscalp/health';
+import { HeartbeatPublisher, NatsConnector, Subjects } from '@cryptoscalp/messaging';
+import { MetricsModule, MetricsRegistry } from '@cryptoscalp/metrics';
+
+import { EventPublisher } from './event-publisher';
+import { PLATFORM_OPTIONS, REDIS_CLIENT } from './platform.constants';
+import { PlatformLifecycle } from './platform-lifecycle';
+import type { PlatformConfig, PlatformOptions, PostgresConfig, RedisConfig } from './platform.types';
+import { createRedisClient } from './redis.factory';
+
+export function healthUrl(config: PlatformConfig): string {
+  return config.PUBLIC_URL ?? `http://127.0.0.1:${config.HTTP_PORT}`;
+}
+
+/**
+ * Everything a CryptoScalp service shares: validated config (as @nestjs/config), JSON logs
+ * with service and instance, metrics, health, the NATS connection with heartbeats and events,
+ * resilience policies, and, when asked for, Redis and Postgres.
+ */
+@Module({})
+export class PlatformModule {
+  static forRoot<C extends PlatformConfig>(options: PlatformOptions<C>): DynamicModule {
+    const { config, service } = options;
+    const instance = config.INSTANCE_ID;
+    const providers: Provider[] = [
+      { provide: PLATFORM_OPTIONS, useValue: options },
+      { provide: Subjects, useFactory: () => new Subjects(config.NATS_SUBJECT_PREFIX) },
+      {
+        provide: NatsConnector,
+        useFactory: () =>
+          new NatsConnector({
+            servers: config.NATS_URL,
+            name: `${service}/${instance}`,
+            user: config.NATS_USER,
+            pass: config.NATS_PASSWORD,
+            token: config.NATS_TOKEN,
+          }),
+      },
+      { provide: ResilienceRegistry, inject: [MetricsRegistry], useFactory: (m: MetricsRegistry) => new ResilienceRegistry(m) },
+      {
+        provide: HeartbeatPublisher,
+        inject: [NatsConnector, Subjects, HealthRegistry],
+        useFactory: (nats: NatsConnector, subjects: Subjects, health: HealthRegistry) =>
+          new HeartbeatPublisher(nats, subjects, {
+            service,
+            instance,
+            version: config.APP_VERSION,
+            healthUrl: `${healthUrl(config)}/health`,
+            intervalMs: config.HEARTBEAT_INTERVAL_MS,
+            status: () => {
+              // Re-evaluate in the background; the beat carries the latest known status.
+              void health.evaluate();
+              return health.lastStatus;
+            },
+          }),
+      },
+      EventPublisher,
+      PlatformLifecycle,
+    ];
+    const exported: (string | symbol | Provider | (abstract new (...args: never[]) => unknown))[] = [
+      PLATFORM_OPTIONS,
+      Subjects,
+      NatsConnector,
+      ResilienceRegistry,
+      HeartbeatPublisher,
+      EventPublisher,
+    ];
+    const imports: DynamicModule['imports'] = [
+      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, ignoreEnvVars: true, load: [() => ({ ...config })] }),
+      LoggerModule.forRoot({
+        pinoHttp: {
+          level: config.LOG_LEVEL,
+          base: { service, instance, pid: process.pid },
+          messageKey: 'msg',
+          timestamp: () => `,"time":"${new Date().toISOString()}"`,
+          autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+          ...(config.LOG_PRETTY ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
+        },
+      }),
+      MetricsModule.forRoot({ service, instance }),
+      HealthModule.forRoot({ service, instance, version: config.APP_VERSION, checkTimeoutMs: config.HEALTH_CHECK_TIMEOUT_MS }),
+    ];
+    if (options.redis) {
+      const redisConfig = config as unknown as RedisConfig;
+      providers.push({ provide: REDIS_CLIENT, useFactory: () => createRedisClient(redisConfig, `${service}/${instance}`) });
+      exported.push(REDIS_CLIENT);
+    }
+    if (options.postgres) {
+      const pg = config as unknown as PostgresConfig;
+      imports.push(
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: pg.POSTGRES_URL,
+          password: pg.POSTGRES_PASSWORD,
+          schema: pg.POSTGRES_SCHEMA,
+          applicationName: `${service}/${instance}`,
+          poolSize: pg.POSTGRES_POOL_MAX,
+          connectTimeoutMS: pg.POSTGRES_CONNECT_TIMEOUT_MS,
+          // Initialized by PostgresConnector in the background, so the service boots while Postgres is down.
+          manualInitialization: true,
+          autoLoadEntities: true,
+          synchronize: false,
+        }),
+      );
+    }
+    return { module: PlatformModule, global: true, imports, providers, exports: exported };
+  }
+}

@@ -1,0 +1,31 @@
+import { Logger } from '@nestjs/common';
+import Redis from 'ioredis';
+
+import type { RedisConfig } from './platform.types';
+
+/**
+ * ioredis client that reconnects forever with capped backoff and fails commands fast while
+ * disconnected (no offline queue), so health checks and callers see an outage at once.
+ */
+export function createRedisClient(config: RedisConfig, name: string): Redis {
+  const logger = new Logger('Redis');
+  const client = new Redis(config.REDIS_URL, {
+    password: config.REDIS_PASSWORD,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    connectionName: name,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 3000,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 3000) + Math.floor(Math.random() * 100),
+  });
+  let lastLogged = 0;
+  client.on('error', (err: Error) => {
+    // Reconnect errors repeat every attempt; log at most every 10 s.
+    if (Date.now() - lastLogged > 10_000) {
+      lastLogged = Date.now();
+      logger.warn(`Redis ${config.REDIS_URL.replace(/\/\/[^@]*@/, '//***@')}: ${err.message}`);
+    }
+  });
+  client.on('ready', () => logger.log('Redis ready'));
+  return client;
+}
