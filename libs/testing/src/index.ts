@@ -1,1 +1,4 @@
-export * from './lib/testing';
+export * from './lib/namespace';
+export * from './lib/spawn-service';
+export * from './lib/service-contract';
+export * from './lib/prometheus-text';

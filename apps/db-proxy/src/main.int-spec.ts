@@ -1,0 +1,3 @@
+import { describeServiceContract } from '@cryptoscalp/testing';
+
+describeServiceContract({ app: 'db-proxy', dependencies: ['nats','postgres'] });

@@ -1,0 +1,3 @@
+import { describeServiceContract } from '@cryptoscalp/testing';
+
+describeServiceContract({ app: 'market-data-gateway', dependencies: ['nats'] });

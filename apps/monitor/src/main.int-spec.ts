@@ -1,0 +1,3 @@
+import { describeServiceContract } from '@cryptoscalp/testing';
+
+describeServiceContract({ app: 'monitor', dependencies: ['nats'] });
