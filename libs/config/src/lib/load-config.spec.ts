@@ -1,0 +1,91 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { z } from 'zod';
+
+import { baseEnv, httpPort, natsEnv, postgresEnv, redisEnv } from './env-pieces';
+import { ConfigError, loadConfig } from './load-config';
+
+const schema = z.object({ ...baseEnv, ...natsEnv, ...redisEnv, ...postgresEnv, HTTP_PORT: httpPort(3001) });
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(schema, { env });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cs-config-'));
+
+  it('applies the documented defaults', () => {
+    const config = loadConfig(schema, { env: {} });
+    expect(config).toMatchObject({
+      HTTP_PORT: 3001,
+      NATS_URL: ['nats://127.0.0.1:4222'],
+      NATS_SUBJECT_PREFIX: '',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: 'cs:',
+      POSTGRES_SCHEMA: 'public',
+      POSTGRES_POOL_MAX: 10,
+      LOG_LEVEL: 'info',
+      LOG_PRETTY: false,
+      SHUTDOWN_DRAIN_MS: 3000,
+    });
+    expect(config.INSTANCE_ID).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it('coerces and splits values', () => {
+    const config = loadConfig(schema, { env: { HTTP_PORT: '4000', NATS_URL: 'nats://a:4222, nats://b:4222', LOG_PRETTY: 'true' } });
+    expect(config.HTTP_PORT).toBe(4000);
+    expect(config.NATS_URL).toEqual(['nats://a:4222', 'nats://b:4222']);
+    expect(config.LOG_PRETTY).toBe(true);
+  });
+
+  it('names the variable, what was expected and what it got', () => {
+    expect(problems({ HTTP_PORT: 'abc' })).toEqual(['HTTP_PORT: expected a TCP port number (got "abc")']);
+    expect(problems({ HTTP_PORT: '70000' })[0]).toBe('HTTP_PORT: expected a TCP port between 1 and 65535 (got "70000")');
+    expect(problems({ NATS_URL: 'http://x' })[0]).toContain('NATS_URL: expected a nats: or tls: or ws: or wss: URL, got "http://x"');
+    expect(problems({ REDIS_URL: 'localhost:6379' })[0]).toContain('REDIS_URL: expected a redis:// or rediss:// URL');
+    expect(problems({ LOG_LEVEL: 'loud' })[0]).toMatch(/^LOG_LEVEL: .*"loud"/);
+    expect(problems({ NATS_SUBJECT_PREFIX: 'a.b.' })[0]).toContain('NATS_SUBJECT_PREFIX');
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(problems({ HTTP_PORT: 'x', POSTGRES_POOL_MAX: '0' })).toHaveLength(2);
+  });
+
+  it('treats an empty value as unset (compose files write FOO=)', () => {
+    expect(loadConfig(schema, { env: { HTTP_PORT: '' } }).HTTP_PORT).toBe(3001);
+  });
+
+  it('reads <NAME>_FILE secrets, trimming the trailing newline', () => {
+    const file = join(dir, 'pg-password');
+    writeFileSync(file, 's3cret\n');
+    expect(loadConfig(schema, { env: { POSTGRES_PASSWORD_FILE: file } }).POSTGRES_PASSWORD).toBe('s3cret');
+  });
+
+  it('rejects a missing secret file and a secret set twice', () => {
+    expect(problems({ REDIS_PASSWORD_FILE: join(dir, 'nope') })[0]).toMatch(/^REDIS_PASSWORD_FILE: cannot read secret file ".*nope" \(ENOENT\)$/);
+    const file = join(dir, 'tok');
+    writeFileSync(file, 't');
+    expect(problems({ NATS_TOKEN: 'x', NATS_TOKEN_FILE: file })[0]).toBe('NATS_TOKEN_FILE: set together with NATS_TOKEN; set only one of them');
+  });
+
+  it('ignores *_FILE variables that are not part of the schema', () => {
+    expect(() => loadConfig(schema, { env: { TF_CLI_CONFIG_FILE: '/does/not/exist' } })).not.toThrow();
+  });
+
+  it('reads .env files in order, with the real environment winning', () => {
+    const a = join(dir, 'a.env');
+    const b = join(dir, 'b.env');
+    writeFileSync(a, 'HTTP_PORT=4001\nLOG_LEVEL=debug\n');
+    writeFileSync(b, 'HTTP_PORT=4002\n');
+    expect(loadConfig(schema, { env: {}, envFiles: [a, b, join(dir, 'missing.env')] })).toMatchObject({ HTTP_PORT: 4002, LOG_LEVEL: 'debug' });
+    expect(loadConfig(schema, { env: { HTTP_PORT: '4003' }, envFiles: [a] }).HTTP_PORT).toBe(4003);
+  });
+});
