@@ -8,4 +8,5 @@ module.exports = {
   // Unit specs (*.spec.ts) and integration specs against the real servers (*.int-spec.ts).
   testMatch: ['**/?(*.)+(spec|test|int-spec).[jt]s?(x)'],
   testTimeout: 30000,
+  reporters: ['default', require.resolve('./tools/jest/summary-reporter.js')],
 };

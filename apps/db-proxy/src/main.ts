@@ -1,3 +1,6 @@
+// TypeORM loads its Postgres driver by name; importing it here puts `pg` in the image's package.json.
+import 'pg';
+
 import { loadConfigOrExit } from '@cryptoscalp/config';
 import { runService } from '@cryptoscalp/platform';
 

@@ -22,7 +22,7 @@ export interface StartedService {
  * Creates, wires and starts a hybrid service (HTTP + NATS microservice on one connection).
  * Does not install signal handlers (see `runService`), so tests can start several in one process.
  */
-export async function startService(rootModule: Type<unknown> | DynamicModule, opts: { logs?: boolean } = {}): Promise<StartedService> {
+export async function startService(rootModule: Type<unknown> | DynamicModule, opts: { logs?: boolean; /** Overrides HTTP_PORT (0 = any free port, for tests). */ port?: number } = {}): Promise<StartedService> {
   const app = await NestFactory.create(rootModule, { bufferLogs: true, abortOnError: false, logger: opts.logs === false ? false : undefined });
   if (opts.logs !== false) app.useLogger(app.get(Logger));
   const options = app.get<PlatformOptions>(PLATFORM_OPTIONS);
@@ -37,7 +37,7 @@ export async function startService(rootModule: Type<unknown> | DynamicModule, op
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   app.enableCors();
 
-  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  await app.listen(opts.port ?? config.HTTP_PORT, config.HTTP_HOST);
   const log = new NestLogger('Bootstrap');
   // Subscriptions bind once NATS is connected; until then readiness reports the outage.
   app.startAllMicroservices().then(

@@ -8,7 +8,6 @@ export interface MetricFamily {
 /** Parses Prometheus text exposition (throws on malformed input) using parse-prometheus-text-format. */
 export function parsePrometheusText(text: string): MetricFamily[] {
   // The package ships no type declarations.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const parse = require('parse-prometheus-text-format') as (t: string) => MetricFamily[];
   return parse(text);
 }

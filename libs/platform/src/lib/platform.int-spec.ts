@@ -1,0 +1,80 @@
+import { Injectable, Module, type DynamicModule } from '@nestjs/common';
+import { connect, type NatsConnection } from 'nats';
+
+import { ResilienceRegistry } from '@cryptoscalp/circuit-breaker';
+import { baseEnv, httpPort, loadConfig, natsEnv, redisEnv } from '@cryptoscalp/config';
+import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
+import { z } from 'zod';
+
+import { startService, type StartedService } from './bootstrap';
+import { REDIS_CLIENT } from './platform.constants';
+import { PlatformModule } from './platform.module';
+
+const schema = z.object({ ...baseEnv, ...natsEnv, ...redisEnv, HTTP_PORT: httpPort(3999) });
+
+@Injectable()
+class Trippable {
+  readonly policy;
+  constructor(registry: ResilienceRegistry) {
+    this.policy = registry.create('downstream', { breaker: { window: { kind: 'consecutive', failures: 2 }, halfOpenAfterMs: 60_000, critical: true } });
+  }
+}
+
+@Module({})
+class SpecModule {
+  static forRoot(env: Record<string, string>): DynamicModule {
+    const config = loadConfig(schema, { env });
+    return { module: SpecModule, imports: [PlatformModule.forRoot({ service: 'spec-service', config, redis: true })], providers: [Trippable] };
+  }
+}
+
+describe('PlatformModule (in process, real NATS and Redis)', () => {
+  const ns = testNamespace('pl');
+  let svc: StartedService;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    nc = await connect({ servers: INFRA.natsUrl });
+    svc = await startService(
+      SpecModule.forRoot({
+        HTTP_PORT: '1',
+        INSTANCE_ID: 'p1',
+        NATS_URL: INFRA.natsUrl,
+        NATS_SUBJECT_PREFIX: ns.subjectPrefix,
+        REDIS_URL: INFRA.redisUrl,
+        REDIS_KEY_PREFIX: ns.keyPrefix,
+        SHUTDOWN_DRAIN_MS: '0',
+        LOG_LEVEL: 'silent',
+      }),
+      { logs: false, port: 0 },
+    );
+  });
+
+  afterAll(async () => {
+    await svc.shutdown();
+    await nc.close();
+  });
+
+  it('namespaces Redis keys with the configured prefix', async () => {
+    const redis = svc.app.get(REDIS_CLIENT);
+    await waitFor(() => redis.status === 'ready');
+    await redis.set('probe', '1', 'EX', 30);
+    const raw = await import('ioredis').then((m) => new m.default(INFRA.redisUrl));
+    expect(await raw.get(`${ns.keyPrefix}probe`)).toBe('1');
+    await raw.quit();
+  });
+
+  it('an open critical breaker makes readiness fail and publishes a breaker event', async () => {
+    await waitFor(async () => (await fetch(`${svc.url}/health/readiness`)).status === 200);
+    const events = nc.subscribe(`${ns.subjectPrefix}svc.event.spec-service.breaker`, { max: 1 });
+    const { policy } = svc.app.get(Trippable);
+    for (let i = 0; i < 2; i++) await policy.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
+    for await (const m of events) {
+      expect(m.json()).toMatchObject({ v: 1, service: 'spec-service', instance: 'p1', kind: 'breaker', severity: 'warn', data: { name: 'downstream', state: 'open' } });
+    }
+    const res = await fetch(`${svc.url}/health/readiness`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { checks: Record<string, { status: string; output: string }[]> };
+    expect(body.checks['breakers:open'][0]).toMatchObject({ status: 'fail', output: 'downstream open' });
+  });
+});
