@@ -1,0 +1,13 @@
+export * from './lib/simulator';
+export * from './lib/faults';
+export * from './lib/ground-truth';
+export * from './lib/replay';
+export * from './lib/scenario';
+export * from './lib/market/checksum';
+export * from './lib/market/decimal';
+export * from './lib/market/instrument';
+export * from './lib/market/market';
+export * from './lib/market/order-book';
+export { VENUE_NAMES, type VenueName, type VenueOptions } from './lib/venues/venue';
+export { depthWeight } from './lib/venues/binance';
+export * from './lib/testing/sim-client';

@@ -1,0 +1,158 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import type { WebSocket } from 'ws';
+
+import type { MarketEvent, SyntheticMarket } from '../market/market';
+import { nativeSymbol, type Instrument } from '../market/instrument';
+import { SimConnection } from './sim-connection';
+import type { Venue, VenueDeps, VenueName } from './venue';
+
+/**
+ * Connection bookkeeping shared by the five venues: subscription index, fan-out with one
+ * encoding per frame, server pings, connection limits, and the connection-level faults
+ * (drop, server_close, connection_limit). Venues implement only their protocol.
+ */
+export abstract class BaseVenue implements Venue {
+  abstract readonly name: VenueName;
+  protected readonly conns = new Map<number, SimConnection>();
+  /** channel key → subscribed connections */
+  protected readonly index = new Map<string, Set<SimConnection>>();
+  private readonly byNative = new Map<string, Instrument>();
+
+  constructor(protected readonly deps: VenueDeps) {}
+
+  /** Instrument by the venue's own symbol name (case-insensitive). */
+  protected instrumentOf(native: string): Instrument | undefined {
+    if (this.byNative.size === 0) for (const i of this.deps.instruments) this.byNative.set(nativeSymbol(this.name, i).toUpperCase(), i);
+    return this.byNative.get(native.toUpperCase());
+  }
+
+  protected native(inst: Instrument): string {
+    return nativeSymbol(this.name, inst);
+  }
+
+  abstract handleHttp(req: IncomingMessage, res: ServerResponse, url: URL): boolean;
+  /** Protocol: a client frame. */
+  protected abstract onMessage(conn: SimConnection, text: string, req: IncomingMessage): void;
+  /** Protocol: a new connection was accepted (send greetings, subscribe from the URL…). */
+  protected onOpen(_conn: SimConnection, _req: IncomingMessage): void {
+    /* optional */
+  }
+  /** Protocol: the venue's maintenance notice before a server-initiated close. */
+  protected abstract serverCloseNotice(conn: SimConnection): void;
+  abstract publish(symbol: string, event: MarketEvent, market: SyntheticMarket): void;
+
+  accept(ws: WebSocket, req: IncomingMessage, connectionId: number): void {
+    if (this.conns.size >= this.deps.options.maxConnections || this.deps.faults.take('connection_limit', { venue: this.name, connection: connectionId })) {
+      ws.close(1008, 'connection limit exceeded');
+      return;
+    }
+    const conn = new SimConnection(connectionId, this.name, ws, this.deps.faults);
+    this.conns.set(connectionId, conn);
+    ws.on('message', (data: Buffer) => {
+      conn.lastReceived = Date.now();
+      this.onMessage(conn, data.toString(), req);
+    });
+    ws.on('pong', () => (conn.lastReceived = Date.now()));
+    ws.on('close', () => this.forget(conn));
+    ws.on('error', () => this.forget(conn));
+    this.onOpen(conn, req);
+  }
+
+  protected forget(conn: SimConnection): void {
+    this.conns.delete(conn.id);
+    for (const key of conn.subscriptions) this.unsubscribe(conn, key);
+  }
+
+  protected subscribe(conn: SimConnection, key: string): void {
+    conn.subscriptions.add(key);
+    let set = this.index.get(key);
+    if (!set) this.index.set(key, (set = new Set()));
+    set.add(conn);
+  }
+
+  protected unsubscribe(conn: SimConnection, key: string): void {
+    conn.subscriptions.delete(key);
+    this.index.get(key)?.delete(conn);
+  }
+
+  protected subscribers(key: string): Set<SimConnection> | undefined {
+    const set = this.index.get(key);
+    return set && set.size > 0 ? set : undefined;
+  }
+
+  /**
+   * Sends one frame to every subscriber of `key`, encoding it once (lazily, stamped at send
+   * time). Counts what was sent in the ground truth.
+   */
+  protected broadcast(key: string, symbol: string, kind: string, encode: () => string): number {
+    const subs = this.subscribers(key);
+    if (!subs) return 0;
+    const frame = encode();
+    let n = 0;
+    for (const conn of subs) {
+      if (this.connectionFaults(conn, symbol)) continue;
+      if (conn.send(frame, symbol)) n++;
+    }
+    if (n) this.deps.truth.sent(this.name, symbol, kind, n);
+    return n;
+  }
+
+  /** Sends one frame to one connection (acks, snapshots), counted in the ground truth when it carries data. */
+  protected unicast(conn: SimConnection, frame: string, symbol?: string, kind?: string): void {
+    if (conn.send(frame, symbol) && symbol && kind) this.deps.truth.sent(this.name, symbol, kind);
+  }
+
+  /** Applies drop / server_close to a connection; true when the connection is gone. */
+  private connectionFaults(conn: SimConnection, symbol?: string): boolean {
+    const f = this.deps.faults;
+    const target = { venue: this.name, symbol, connection: conn.id };
+    if (f.any('drop', this.name) && f.take('drop', target)) {
+      conn.drop();
+      this.forget(conn);
+      return true;
+    }
+    if (f.any('server_close', this.name) && f.take('server_close', target)) {
+      this.serverCloseNotice(conn);
+      this.forget(conn);
+      return true;
+    }
+    return false;
+  }
+
+  tick(now: number): void {
+    const { pingIntervalMs } = this.deps.options;
+    for (const conn of this.conns.values()) {
+      if (this.connectionFaults(conn)) continue;
+      if (pingIntervalMs > 0 && now - ((conn.state.get('lastPing') as number | undefined) ?? conn.openedAt) >= pingIntervalMs) {
+        conn.state.set('lastPing', now);
+        this.ping(conn);
+      }
+    }
+  }
+
+  /** Server keepalive; WebSocket ping frames by default. */
+  protected ping(conn: SimConnection): void {
+    if (conn.open) conn.ws.ping();
+  }
+
+  connections(): { id: number; venue: VenueName; subscriptions: string[]; openedAt: number; sent: number }[] {
+    return [...this.conns.values()].map((c) => ({ id: c.id, venue: this.name, subscriptions: [...c.subscriptions], openedAt: c.openedAt, sent: c.sent }));
+  }
+
+  close(): void {
+    for (const c of this.conns.values()) c.drop();
+    this.conns.clear();
+    this.index.clear();
+  }
+
+  /** Parses a client frame; on bad JSON returns undefined (the venue answers with its error). */
+  protected parse(text: string): Record<string, unknown> | undefined {
+    try {
+      const v: unknown = JSON.parse(text);
+      return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

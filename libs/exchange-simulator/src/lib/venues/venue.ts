@@ -1,0 +1,53 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import type { WebSocket } from 'ws';
+
+import type { FaultEngine, FaultType } from '../faults';
+import type { GroundTruth } from '../ground-truth';
+import type { Instrument } from '../market/instrument';
+import type { MarketEvent, SyntheticMarket } from '../market/market';
+
+export const VENUE_NAMES = ['binance', 'coinbase', 'kraken', 'okx', 'bybit'] as const;
+export type VenueName = (typeof VENUE_NAMES)[number];
+
+export interface VenueOptions {
+  /** Server ping interval (ms); 0 disables. */
+  pingIntervalMs: number;
+  /** Binance: connection lifetime before `serverShutdown` + close (24 h on the real venue). */
+  connectionLifetimeMs: number;
+  /** OKX: close connections idle (nothing received) this long (30 s on the real venue). */
+  idleTimeoutMs: number;
+  /** Max simultaneous connections per venue. */
+  maxConnections: number;
+}
+
+export interface VenueDeps {
+  markets: Map<string, SyntheticMarket>;
+  instruments: Instrument[];
+  faults: FaultEngine;
+  truth: GroundTruth;
+  options: VenueOptions;
+}
+
+/** One simulated exchange: its REST endpoints and its WebSocket protocol. */
+export interface Venue {
+  readonly name: VenueName;
+  /** Handles a REST request; returns false when the path is not this venue's. */
+  handleHttp(req: IncomingMessage, res: ServerResponse, url: URL): boolean;
+  /** A client connected over WebSocket. */
+  accept(ws: WebSocket, req: IncomingMessage, connectionId: number): void;
+  /** A market event happened on this venue's market for `symbol`. */
+  publish(symbol: string, event: MarketEvent, market: SyntheticMarket): void;
+  /** Called every second: heartbeats, tickers, lifetimes. */
+  tick(now: number): void;
+  connections(): { id: number; venue: VenueName; subscriptions: string[]; openedAt: number; sent: number }[];
+  close(): void;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export type { FaultType };
