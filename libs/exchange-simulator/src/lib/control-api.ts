@@ -24,14 +24,16 @@ class BadRequest extends Error {}
 
 function venueOf(value: unknown, field: string): VenueName | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !(VENUE_NAMES as readonly string[]).includes(value)) throw new BadRequest(`${field}: expected one of ${VENUE_NAMES.join(', ')}, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || !(VENUE_NAMES as readonly string[]).includes(value))
+    throw new BadRequest(`${field}: expected one of ${VENUE_NAMES.join(', ')}, got ${JSON.stringify(value)}`);
   return value as VenueName;
 }
 
 function optionalNumber(o: Record<string, unknown>, field: string, min = 0): number | undefined {
   const v = o[field];
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new BadRequest(`${field}: expected a number >= ${min}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min)
+    throw new BadRequest(`${field}: expected a number >= ${min}, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -43,7 +45,8 @@ export function parseFault(raw: unknown, symbols: string[]): FaultSpec {
     throw new BadRequest(`type: expected one of ${FAULT_TYPES.join(', ')}, got ${JSON.stringify(o['type'])}`);
   }
   const symbol = o['symbol'];
-  if (symbol !== undefined && (typeof symbol !== 'string' || !symbols.includes(symbol))) throw new BadRequest(`symbol: expected one of ${symbols.join(', ')}, got ${JSON.stringify(symbol)}`);
+  if (symbol !== undefined && (typeof symbol !== 'string' || !symbols.includes(symbol)))
+    throw new BadRequest(`symbol: expected one of ${symbols.join(', ')}, got ${JSON.stringify(symbol)}`);
   return {
     type: o['type'] as FaultSpec['type'],
     venue: venueOf(o['venue'], 'venue'),
@@ -66,18 +69,32 @@ export async function handleControl(sim: Simulator, req: IncomingMessage, res: S
   try {
     switch (route) {
       case 'GET /health':
-        return sendJson(res, 200, { status: 'pass', uptimeSeconds: Math.round((Date.now() - sim.startedAt) / 1000), venues: [...sim.venues.keys()] });
+        return sendJson(res, 200, {
+          status: 'pass',
+          uptimeSeconds: Math.round((Date.now() - sim.startedAt) / 1000),
+          venues: [...sim.venues.keys()],
+        });
       case 'GET /api/venues':
         return sendJson(res, 200, { control: sim.controlUrl, venues: sim.endpoints, symbols: sim.instruments.map((i) => i.symbol) });
       case 'GET /api/ground-truth':
-        return sendJson(res, 200, { ...sim.truth.report(), eventsGenerated: sim.eventsGenerated, markets: sim.rates(), faultsApplied: sim.faults.history.length });
+        return sendJson(res, 200, {
+          ...sim.truth.report(),
+          eventsGenerated: sim.eventsGenerated,
+          markets: sim.rates(),
+          faultsApplied: sim.faults.history.length,
+        });
       case 'GET /api/connections':
         return sendJson(res, 200, { connections: sim.connections() });
       case 'GET /api/faults':
         return sendJson(res, 200, { active: sim.faults.list(), history: sim.faults.history.slice(-500) });
       case 'POST /api/faults': {
         const body = await readBody(req);
-        const specs = (Array.isArray(body) ? body : [body]).map((f) => parseFault(f, sim.instruments.map((i) => i.symbol)));
+        const specs = (Array.isArray(body) ? body : [body]).map((f) =>
+          parseFault(
+            f,
+            sim.instruments.map((i) => i.symbol),
+          ),
+        );
         const armed = specs.map((s) => sim.faults.arm(s));
         return sendJson(res, 201, { armed });
       }

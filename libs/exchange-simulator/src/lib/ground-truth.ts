@@ -55,7 +55,9 @@ export class GroundTruth {
   report(): { framesSent: number; venues: Record<string, Record<string, SymbolTruth>> } {
     const venues: Record<string, Record<string, SymbolTruth>> = {};
     for (const [venue, symbols] of this.venues) {
-      venues[venue] = Object.fromEntries([...symbols].map(([k, v]) => [k, { ...v, counts: { ...v.counts }, skipped: v.skipped.map((r) => [...r] as [number, number]) }]));
+      venues[venue] = Object.fromEntries(
+        [...symbols].map(([k, v]) => [k, { ...v, counts: { ...v.counts }, skipped: v.skipped.map((r) => [...r] as [number, number]) }]),
+      );
     }
     return { framesSent: this.framesSent, venues };
   }

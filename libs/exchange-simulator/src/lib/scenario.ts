@@ -38,12 +38,14 @@ export function parseScenario(json: unknown, baseDir = process.cwd()): Simulator
     if (!Array.isArray(o['rates'])) throw new Error('scenario.rates: expected an array of { venue?, symbol?, rate }');
     out.rates = (o['rates'] as Record<string, unknown>[]).map((r, i) => {
       if (typeof r['rate'] !== 'number' || r['rate'] < 0) throw new Error(`scenario.rates[${i}].rate: expected events per second >= 0`);
-      if (r['venue'] !== undefined && !(VENUE_NAMES as readonly unknown[]).includes(r['venue'])) throw new Error(`scenario.rates[${i}].venue: expected one of ${VENUE_NAMES.join(', ')}`);
+      if (r['venue'] !== undefined && !(VENUE_NAMES as readonly unknown[]).includes(r['venue']))
+        throw new Error(`scenario.rates[${i}].venue: expected one of ${VENUE_NAMES.join(', ')}`);
       return r as unknown as RateRule;
     });
   }
   if (o['venues'] !== undefined) {
-    if (!Array.isArray(o['venues']) || !o['venues'].every((v) => (VENUE_NAMES as readonly unknown[]).includes(v))) throw new Error(`scenario.venues: expected a subset of ${VENUE_NAMES.join(', ')}`);
+    if (!Array.isArray(o['venues']) || !o['venues'].every((v) => (VENUE_NAMES as readonly unknown[]).includes(v)))
+      throw new Error(`scenario.venues: expected a subset of ${VENUE_NAMES.join(', ')}`);
     out.venues = o['venues'] as VenueName[];
   }
   if (o['venueOptions'] !== undefined) out.venueOptions = o['venueOptions'] as SimulatorOptions['venueOptions'];
@@ -61,11 +63,18 @@ export function parseScenario(json: unknown, baseDir = process.cwd()): Simulator
   if (o['replay'] !== undefined) {
     if (!Array.isArray(o['replay'])) throw new Error('scenario.replay: expected an array of { venue, files, speed? }');
     out.replay = (o['replay'] as Record<string, unknown>[]).map((r, i) => {
-      if (!(VENUE_NAMES as readonly unknown[]).includes(r['venue'])) throw new Error(`scenario.replay[${i}].venue: expected one of ${VENUE_NAMES.join(', ')}`);
-      if (!Array.isArray(r['files']) || r['files'].length === 0) throw new Error(`scenario.replay[${i}].files: expected capture file paths`);
+      if (!(VENUE_NAMES as readonly unknown[]).includes(r['venue']))
+        throw new Error(`scenario.replay[${i}].venue: expected one of ${VENUE_NAMES.join(', ')}`);
+      if (!Array.isArray(r['files']) || r['files'].length === 0)
+        throw new Error(`scenario.replay[${i}].files: expected capture file paths`);
       const speed = r['speed'] === 'max' ? Infinity : r['speed'];
-      if (speed !== undefined && (typeof speed !== 'number' || speed <= 0)) throw new Error(`scenario.replay[${i}].speed: expected a number > 0 or "max"`);
-      return { venue: r['venue'] as VenueName, files: (r['files'] as string[]).map((f) => resolve(baseDir, f)), speed: speed as number | undefined } satisfies ReplaySpec;
+      if (speed !== undefined && (typeof speed !== 'number' || speed <= 0))
+        throw new Error(`scenario.replay[${i}].speed: expected a number > 0 or "max"`);
+      return {
+        venue: r['venue'] as VenueName,
+        files: (r['files'] as string[]).map((f) => resolve(baseDir, f)),
+        speed: speed as number | undefined,
+      } satisfies ReplaySpec;
     });
   }
   return out;

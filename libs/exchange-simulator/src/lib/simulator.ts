@@ -25,7 +25,14 @@ export const VENUE_PATHS: Record<VenueName, { ws: string; rest: string }> = {
   bybit: { ws: '/v5/public/spot', rest: '/v5/market' },
 };
 
-export const DEFAULT_PORTS: Record<VenueName | 'control', number> = { control: 9100, binance: 9101, coinbase: 9102, kraken: 9103, okx: 9104, bybit: 9105 };
+export const DEFAULT_PORTS: Record<VenueName | 'control', number> = {
+  control: 9100,
+  binance: 9101,
+  coinbase: 9102,
+  kraken: 9103,
+  okx: 9104,
+  bybit: 9105,
+};
 
 export interface RateRule {
   venue?: VenueName;
@@ -127,7 +134,13 @@ export class Simulator {
         markets.set(inst.symbol, market);
         this.slots.push({ venue: name, symbol: inst.symbol, market, rate: this.rateFor(name, inst.symbol), due: 0 });
       }
-      const deps: VenueDeps = { markets, instruments: this.instruments, faults: this.faults, truth: this.truth, options: this.venueOptions };
+      const deps: VenueDeps = {
+        markets,
+        instruments: this.instruments,
+        faults: this.faults,
+        truth: this.truth,
+        options: this.venueOptions,
+      };
       const venue = this.createVenue(name, deps);
       this.venues.set(name, venue);
       const port = await this.listen(host, this.options.ports?.[name] ?? DEFAULT_PORTS[name], venue);

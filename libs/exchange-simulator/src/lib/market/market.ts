@@ -78,7 +78,8 @@ export class SyntheticMarket {
     if (this.rng.chance(this.tradeRatio)) trade = this.trade(changes);
     else this.quote(changes);
     this.replenish(changes);
-    this.seq++;
+    // The book sequence counts book changes: consecutive diffs have consecutive sequence numbers.
+    if (changes.length) this.seq++;
     return trade ? { seq: this.seq, changes, trade } : { seq: this.seq, changes };
   }
 

@@ -69,7 +69,13 @@ export class RecordingClient {
       if (v) return v;
       if (this.closeCode !== undefined) throw new Error(`connection closed (${this.closeCode} ${this.closeReason}) while waiting`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms with ${this.frames.length} frames: ${this.frames.slice(-3).map((f) => f.text.slice(0, 120)).join(' | ')}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out after ${timeoutMs} ms with ${this.frames.length} frames: ${this.frames
+            .slice(-3)
+            .map((f) => f.text.slice(0, 120))
+            .join(' | ')}`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 200));
         this.waiters.push(() => {

@@ -43,7 +43,10 @@ export abstract class BaseVenue implements Venue {
   abstract publish(symbol: string, event: MarketEvent, market: SyntheticMarket): void;
 
   accept(ws: WebSocket, req: IncomingMessage, connectionId: number): void {
-    if (this.conns.size >= this.deps.options.maxConnections || this.deps.faults.take('connection_limit', { venue: this.name, connection: connectionId })) {
+    if (
+      this.conns.size >= this.deps.options.maxConnections ||
+      this.deps.faults.take('connection_limit', { venue: this.name, connection: connectionId })
+    ) {
       ws.close(1008, 'connection limit exceeded');
       return;
     }
@@ -137,7 +140,13 @@ export abstract class BaseVenue implements Venue {
   }
 
   connections(): { id: number; venue: VenueName; subscriptions: string[]; openedAt: number; sent: number }[] {
-    return [...this.conns.values()].map((c) => ({ id: c.id, venue: this.name, subscriptions: [...c.subscriptions], openedAt: c.openedAt, sent: c.sent }));
+    return [...this.conns.values()].map((c) => ({
+      id: c.id,
+      venue: this.name,
+      subscriptions: [...c.subscriptions],
+      openedAt: c.openedAt,
+      sent: c.sent,
+    }));
   }
 
   close(): void {

@@ -33,8 +33,8 @@ export class BinanceVenue extends BaseVenue {
 
   handleHttp(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
     const p = url.pathname;
-    if (p === '/api/v3/ping') return sendJson(res, 200, {}), true;
-    if (p === '/api/v3/time') return sendJson(res, 200, { serverTime: Date.now() }), true;
+    if (p === '/api/v3/ping') return (sendJson(res, 200, {}), true);
+    if (p === '/api/v3/time') return (sendJson(res, 200, { serverTime: Date.now() }), true);
     if (p === '/api/v3/exchangeInfo') {
       sendJson(res, 200, {
         timezone: 'UTC',
@@ -62,12 +62,17 @@ export class BinanceVenue extends BaseVenue {
       const native = url.searchParams.get('symbol') ?? '';
       const limit = Math.min(5000, Number(url.searchParams.get('limit') ?? 100) || 100);
       const inst = this.instrumentOf(native);
-      if (!inst) return sendJson(res, 400, { code: -1121, msg: 'Invalid symbol.' }), true;
+      if (!inst) return (sendJson(res, 400, { code: -1121, msg: 'Invalid symbol.' }), true);
       const used = this.useWeight(depthWeight(limit));
       const headers = { 'x-mbx-used-weight': String(used), 'x-mbx-used-weight-1m': String(used) };
       if (used > WEIGHT_LIMIT_PER_MINUTE) {
         const retry = Math.ceil((this.weightWindow.start + 60_000 - Date.now()) / 1000);
-        sendJson(res, 429, { code: -1003, msg: 'Too much request weight used; please use WebSocket Streams for live updates.' }, { ...headers, 'retry-after': String(retry) });
+        sendJson(
+          res,
+          429,
+          { code: -1003, msg: 'Too much request weight used; please use WebSocket Streams for live updates.' },
+          { ...headers, 'retry-after': String(retry) },
+        );
         return true;
       }
       withRestFaults(
@@ -79,10 +84,18 @@ export class BinanceVenue extends BaseVenue {
           const m = this.deps.markets.get(inst.symbol);
           if (!m) return sendJson(res, 400, { code: -1121, msg: 'Invalid symbol.' });
           const fmt = (l: Level) => [formatFixed(l.px, inst.priceDecimals), formatFixed(l.sz, inst.sizeDecimals)];
-          sendJson(res, 200, { lastUpdateId: m.seq, bids: m.book.top('bid', limit).map(fmt), asks: m.book.top('ask', limit).map(fmt) }, headers);
+          sendJson(
+            res,
+            200,
+            { lastUpdateId: m.seq, bids: m.book.top('bid', limit).map(fmt), asks: m.book.top('ask', limit).map(fmt) },
+            headers,
+          );
           this.deps.truth.sent(this.name, inst.symbol, 'rest_depth');
         },
-        (status) => ({ code: status === 418 ? -1003 : -1003, msg: status === 418 ? 'Way too much request weight used; IP banned.' : 'Too many requests.' }),
+        (status) => ({
+          code: status === 418 ? -1003 : -1003,
+          msg: status === 418 ? 'Way too much request weight used; IP banned.' : 'Too many requests.',
+        }),
       );
       return true;
     }
@@ -118,8 +131,10 @@ export class BinanceVenue extends BaseVenue {
     return (STREAM_KINDS as readonly string[]).includes(kind) && this.instrumentOf(stream.slice(0, at)) !== undefined;
   }
 
+  /** Stream names: lower-case symbol, case-sensitive kind (`btcusdt@bookTicker`). */
   private key(conn: SimConnection, stream: string): string {
-    return `${conn.state.get('combined') ? 'c' : 'r'}|${stream.toLowerCase()}`;
+    const at = stream.indexOf('@');
+    return `${conn.state.get('combined') ? 'c' : 'r'}|${stream.slice(0, at).toLowerCase()}${stream.slice(at)}`;
   }
 
   private add(conn: SimConnection, stream: string): void {
@@ -145,7 +160,8 @@ export class BinanceVenue extends BaseVenue {
     switch (msg['method']) {
       case 'SUBSCRIBE': {
         const bad = params.find((s) => !this.validStream(s));
-        if (bad !== undefined) return void conn.send(JSON.stringify({ error: { code: 2, msg: `Invalid request: unknown stream ${bad}` }, id }));
+        if (bad !== undefined)
+          return void conn.send(JSON.stringify({ error: { code: 2, msg: `Invalid request: unknown stream ${bad}` }, id }));
         if (conn.subscriptions.size + params.length > MAX_STREAMS) {
           return void conn.send(JSON.stringify({ error: { code: 2, msg: `Invalid request: too many streams (max ${MAX_STREAMS})` }, id }));
         }
@@ -202,11 +218,17 @@ export class BinanceVenue extends BaseVenue {
       this.deps.truth.trade(this.name, symbol, t.id);
       // m: the buyer is the maker, i.e. the taker sold.
       const maker = t.side === 'sell';
-      both(`${lower}@trade`, 'trade', () => `{"e":"trade","E":${Date.now()},"s":"${s}","t":${t.id},"p":"${px(t.px)}","q":"${sz(t.sz)}","T":${Date.now()},"m":${maker},"M":true}`);
+      both(
+        `${lower}@trade`,
+        'trade',
+        () =>
+          `{"e":"trade","E":${Date.now()},"s":"${s}","t":${t.id},"p":"${px(t.px)}","q":"${sz(t.sz)}","T":${Date.now()},"m":${maker},"M":true}`,
+      );
       both(
         `${lower}@aggTrade`,
         'aggTrade',
-        () => `{"e":"aggTrade","E":${Date.now()},"s":"${s}","a":${t.id},"p":"${px(t.px)}","q":"${sz(t.sz)}","f":${t.id},"l":${t.id},"T":${Date.now()},"m":${maker},"M":true}`,
+        () =>
+          `{"e":"aggTrade","E":${Date.now()},"s":"${s}","a":${t.id},"p":"${px(t.px)}","q":"${sz(t.sz)}","f":${t.id},"l":${t.id},"T":${Date.now()},"m":${maker},"M":true}`,
       );
     }
     if (event.changes.length) {
@@ -219,7 +241,8 @@ export class BinanceVenue extends BaseVenue {
             .filter((c: LevelChange) => c.side === side)
             .map((c) => `["${px(c.px)}","${sz(c.sz)}"]`)
             .join(',');
-        const diff = () => `{"e":"depthUpdate","E":${Date.now()},"s":"${s}","U":${event.seq},"u":${event.seq},"b":[${levels('bid')}],"a":[${levels('ask')}]}`;
+        const diff = () =>
+          `{"e":"depthUpdate","E":${Date.now()},"s":"${s}","U":${event.seq},"u":${event.seq},"b":[${levels('bid')}],"a":[${levels('ask')}]}`;
         both(`${lower}@depth@100ms`, 'depthUpdate', diff);
         both(`${lower}@depth`, 'depthUpdate', diff);
       }
@@ -230,7 +253,12 @@ export class BinanceVenue extends BaseVenue {
       if (touchesTop) {
         const b = market.book.best('bid');
         const a = market.book.best('ask');
-        if (b && a) both(`${lower}@bookTicker`, 'bookTicker', () => `{"u":${event.seq},"s":"${s}","b":"${px(b.px)}","B":"${sz(b.sz)}","a":"${px(a.px)}","A":"${sz(a.sz)}"}`);
+        if (b && a)
+          both(
+            `${lower}@bookTicker`,
+            'bookTicker',
+            () => `{"u":${event.seq},"s":"${s}","b":"${px(b.px)}","B":"${sz(b.sz)}","a":"${px(a.px)}","A":"${sz(a.sz)}"}`,
+          );
       }
     }
   }

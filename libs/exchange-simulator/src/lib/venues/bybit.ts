@@ -30,7 +30,14 @@ export class BybitVenue extends BaseVenue {
         retMsg: 'OK',
         result: {
           category: 'spot',
-          list: this.deps.instruments.map((i) => ({ symbol: this.native(i), baseCoin: i.base, quoteCoin: i.quote, status: 'Trading', priceFilter: { tickSize: formatFixed(1, i.priceDecimals) }, lotSizeFilter: { basePrecision: formatFixed(1, i.sizeDecimals) } })),
+          list: this.deps.instruments.map((i) => ({
+            symbol: this.native(i),
+            baseCoin: i.base,
+            quoteCoin: i.quote,
+            status: 'Trading',
+            priceFilter: { tickSize: formatFixed(1, i.priceDecimals) },
+            lotSizeFilter: { basePrecision: formatFixed(1, i.sizeDecimals) },
+          })),
         },
         time: Date.now(),
       });
@@ -38,7 +45,7 @@ export class BybitVenue extends BaseVenue {
     }
     if (url.pathname !== '/v5/market/orderbook') return false;
     const inst = this.instrumentOf(url.searchParams.get('symbol') ?? '');
-    if (!inst) return sendJson(res, 200, { retCode: 10001, retMsg: 'params error: symbol invalid', result: {}, time: Date.now() }), true;
+    if (!inst) return (sendJson(res, 200, { retCode: 10001, retMsg: 'params error: symbol invalid', result: {}, time: Date.now() }), true);
     withRestFaults(
       this.deps.faults,
       this.name,
@@ -48,7 +55,19 @@ export class BybitVenue extends BaseVenue {
         const m = this.deps.markets.get(inst.symbol) as SyntheticMarket;
         const limit = Math.min(200, Number(url.searchParams.get('limit') ?? 1) || 1);
         const fmt = this.fmt(inst);
-        sendJson(res, 200, { retCode: 0, retMsg: 'OK', result: { s: this.native(inst), b: m.book.top('bid', limit).map(fmt), a: m.book.top('ask', limit).map(fmt), ts: Date.now(), u: m.seq, seq: m.seq }, time: Date.now() });
+        sendJson(res, 200, {
+          retCode: 0,
+          retMsg: 'OK',
+          result: {
+            s: this.native(inst),
+            b: m.book.top('bid', limit).map(fmt),
+            a: m.book.top('ask', limit).map(fmt),
+            ts: Date.now(),
+            u: m.seq,
+            seq: m.seq,
+          },
+          time: Date.now(),
+        });
       },
       () => ({ retCode: 10006, retMsg: 'Too many visits!', result: {}, time: Date.now() }),
     );
@@ -61,8 +80,10 @@ export class BybitVenue extends BaseVenue {
 
   private parseTopic(topic: string): { kind: string; depth?: number; inst?: Instrument } {
     const parts = topic.split('.');
-    if (parts[0] === 'orderbook' && parts.length === 3) return { kind: 'orderbook', depth: Number(parts[1]), inst: this.instrumentOf(parts[2] as string) };
-    if ((parts[0] === 'publicTrade' || parts[0] === 'tickers') && parts.length === 2) return { kind: parts[0], inst: this.instrumentOf(parts[1] as string) };
+    if (parts[0] === 'orderbook' && parts.length === 3)
+      return { kind: 'orderbook', depth: Number(parts[1]), inst: this.instrumentOf(parts[2] as string) };
+    if ((parts[0] === 'publicTrade' || parts[0] === 'tickers') && parts.length === 2)
+      return { kind: parts[0], inst: this.instrumentOf(parts[1] as string) };
     return { kind: 'unknown' };
   }
 
@@ -70,7 +91,9 @@ export class BybitVenue extends BaseVenue {
     const msg = this.parse(text);
     const reqId = msg?.['req_id'];
     const reply = (op: string, success: boolean, retMsg: string): void =>
-      void conn.send(JSON.stringify({ success, ret_msg: retMsg, conn_id: String(conn.id), ...(reqId !== undefined ? { req_id: reqId } : {}), op }));
+      void conn.send(
+        JSON.stringify({ success, ret_msg: retMsg, conn_id: String(conn.id), ...(reqId !== undefined ? { req_id: reqId } : {}), op }),
+      );
     if (!msg) return reply('subscribe', false, 'Invalid request: malformed JSON');
     const op = String(msg['op']);
     if (op === 'ping') return reply('ping', true, 'pong');
@@ -81,7 +104,8 @@ export class BybitVenue extends BaseVenue {
       return !p.inst || p.kind === 'unknown' || (p.kind === 'orderbook' && !DEPTHS.includes(p.depth ?? -1));
     });
     if (bad.length) return reply(op, false, `Invalid topic :[${bad.join(',')}]`);
-    if (op === 'subscribe' && this.deps.faults.take('refuse_subscribe', { venue: this.name, connection: conn.id })) return reply(op, false, 'error:request too frequent');
+    if (op === 'subscribe' && this.deps.faults.take('refuse_subscribe', { venue: this.name, connection: conn.id }))
+      return reply(op, false, 'error:request too frequent');
     reply(op, true, '');
     for (const topic of topics) {
       const p = this.parseTopic(topic);
@@ -97,15 +121,42 @@ export class BybitVenue extends BaseVenue {
         this.views.start(key, market.book, p.depth as number);
         const u = this.updateIds.get(key) ?? market.seq;
         this.updateIds.set(key, u);
-        this.unicast(conn, this.bookFrame(key, 'snapshot', inst, market.book.top('bid', p.depth as number), market.book.top('ask', p.depth as number), market, u), inst.symbol, 'orderbook_snapshot');
+        this.unicast(
+          conn,
+          this.bookFrame(
+            key,
+            'snapshot',
+            inst,
+            market.book.top('bid', p.depth as number),
+            market.book.top('ask', p.depth as number),
+            market,
+            u,
+          ),
+          inst.symbol,
+          'orderbook_snapshot',
+        );
       }
     }
   }
 
-  private bookFrame(topic: string, type: 'snapshot' | 'delta', inst: Instrument, bids: readonly Level[], asks: readonly Level[], market: SyntheticMarket, u: number): string {
+  private bookFrame(
+    topic: string,
+    type: 'snapshot' | 'delta',
+    inst: Instrument,
+    bids: readonly Level[],
+    asks: readonly Level[],
+    market: SyntheticMarket,
+    u: number,
+  ): string {
     const fmt = this.fmt(inst);
     const now = Date.now();
-    return JSON.stringify({ topic, type, ts: now, data: { s: this.native(inst), b: bids.map(fmt), a: asks.map(fmt), u, seq: market.seq }, cts: now });
+    return JSON.stringify({
+      topic,
+      type,
+      ts: now,
+      data: { s: this.native(inst), b: bids.map(fmt), a: asks.map(fmt), u, seq: market.seq },
+      cts: now,
+    });
   }
 
   protected serverCloseNotice(conn: SimConnection): void {
@@ -122,7 +173,14 @@ export class BybitVenue extends BaseVenue {
       this.deps.truth.trade(this.name, symbol, t.id);
       const now = Date.now();
       this.broadcast(`publicTrade.${s}`, symbol, 'publicTrade', () =>
-        JSON.stringify({ topic: `publicTrade.${s}`, type: 'snapshot', ts: now, data: [{ T: now, s, S: t.side === 'buy' ? 'Buy' : 'Sell', v: sz(t.sz), p: px(t.px), L: 'ZeroPlusTick', i: String(t.id), BT: false }] }),
+        JSON.stringify({
+          topic: `publicTrade.${s}`,
+          type: 'snapshot',
+          ts: now,
+          data: [
+            { T: now, s, S: t.side === 'buy' ? 'Buy' : 'Sell', v: sz(t.sz), p: px(t.px), L: 'ZeroPlusTick', i: String(t.id), BT: false },
+          ],
+        }),
       );
       this.broadcast(`tickers.${s}`, symbol, 'tickers', () =>
         JSON.stringify({
@@ -130,7 +188,17 @@ export class BybitVenue extends BaseVenue {
           ts: now,
           type: 'snapshot',
           cs: market.seq,
-          data: { symbol: s, lastPrice: px(t.px), highPrice24h: px(market.high), lowPrice24h: px(market.low), prevPrice24h: px(market.openPx), volume24h: sz(market.volume), turnover24h: '0', price24hPcnt: '0', usdIndexPrice: '' },
+          data: {
+            symbol: s,
+            lastPrice: px(t.px),
+            highPrice24h: px(market.high),
+            lowPrice24h: px(market.low),
+            prevPrice24h: px(market.openPx),
+            volume24h: sz(market.volume),
+            turnover24h: '0',
+            price24hPcnt: '0',
+            usdIndexPrice: '',
+          },
         }),
       );
     }
@@ -138,7 +206,8 @@ export class BybitVenue extends BaseVenue {
     const gap = this.deps.faults.any('gap', this.name) && this.deps.faults.take('gap', { venue: this.name, symbol });
     if (gap) this.deps.truth.skipped(this.name, symbol, event.seq, event.seq);
     else this.deps.truth.seq(this.name, symbol, event.seq);
-    const reset = this.deps.faults.any('book_reset', this.name) && this.deps.faults.take('book_reset', { venue: this.name, symbol }) !== undefined;
+    const reset =
+      this.deps.faults.any('book_reset', this.name) && this.deps.faults.take('book_reset', { venue: this.name, symbol }) !== undefined;
     for (const depth of DEPTHS) {
       const key = `orderbook.${depth}.${s}`;
       if (!this.views.has(key)) continue;
@@ -151,7 +220,9 @@ export class BybitVenue extends BaseVenue {
       if (reset) {
         // Service restart: a snapshot with u=1; clients must replace their book.
         this.updateIds.set(key, 1);
-        this.broadcast(key, symbol, 'orderbook_snapshot', () => this.bookFrame(key, 'snapshot', inst, market.book.top('bid', depth), market.book.top('ask', depth), market, 1));
+        this.broadcast(key, symbol, 'orderbook_snapshot', () =>
+          this.bookFrame(key, 'snapshot', inst, market.book.top('bid', depth), market.book.top('ask', depth), market, 1),
+        );
         continue;
       }
       if (changes.length === 0) continue;

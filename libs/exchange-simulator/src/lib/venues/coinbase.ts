@@ -40,7 +40,7 @@ export class CoinbaseVenue extends BaseVenue {
     const m = /^\/products\/([^/]+)\/book$/.exec(url.pathname);
     if (!m) return false;
     const inst = this.instrumentOf(m[1] as string);
-    if (!inst) return sendJson(res, 404, { message: 'NotFound' }), true;
+    if (!inst) return (sendJson(res, 404, { message: 'NotFound' }), true);
     withRestFaults(
       this.deps.faults,
       this.name,
@@ -50,7 +50,12 @@ export class CoinbaseVenue extends BaseVenue {
         const market = this.deps.markets.get(inst.symbol) as SyntheticMarket;
         const fmt = (l: Level) => [formatFixed(l.px, inst.priceDecimals), formatFixed(l.sz, inst.sizeDecimals), 1];
         const depth = url.searchParams.get('level') === '1' ? 1 : 50_000;
-        sendJson(res, 200, { sequence: market.seq, bids: market.book.top('bid', depth).map(fmt), asks: market.book.top('ask', depth).map(fmt), time: new Date().toISOString() });
+        sendJson(res, 200, {
+          sequence: market.seq,
+          bids: market.book.top('bid', depth).map(fmt),
+          asks: market.book.top('ask', depth).map(fmt),
+          time: new Date().toISOString(),
+        });
         this.deps.truth.sent(this.name, inst.symbol, 'rest_book');
       },
       (status) => ({ message: status === 429 ? 'Public rate limit exceeded' : 'Forbidden' }),
@@ -63,21 +68,30 @@ export class CoinbaseVenue extends BaseVenue {
     if (!msg) return void conn.send(JSON.stringify({ type: 'error', message: 'Failed to subscribe', reason: 'malformed JSON' }));
     const type = msg['type'];
     if (type !== 'subscribe' && type !== 'unsubscribe') {
-      return void conn.send(JSON.stringify({ type: 'error', message: 'Failed to subscribe', reason: `${String(type)} is not a valid type` }));
+      return void conn.send(
+        JSON.stringify({ type: 'error', message: 'Failed to subscribe', reason: `${String(type)} is not a valid type` }),
+      );
     }
     const defaultProducts = Array.isArray(msg['product_ids']) ? (msg['product_ids'] as unknown[]).map(String) : [];
     const requests: [Channel, string[]][] = [];
     for (const ch of Array.isArray(msg['channels']) ? (msg['channels'] as unknown[]) : []) {
       const name = typeof ch === 'string' ? ch : String((ch as { name?: unknown }).name);
-      const products = typeof ch === 'object' && ch && Array.isArray((ch as { product_ids?: unknown }).product_ids) ? ((ch as { product_ids: unknown[] }).product_ids.map(String)) : defaultProducts;
-      if (!(CHANNELS as readonly string[]).includes(name)) return void conn.send(JSON.stringify({ type: 'error', message: 'Failed to subscribe', reason: `${name} is not a valid channel` }));
+      const products =
+        typeof ch === 'object' && ch && Array.isArray((ch as { product_ids?: unknown }).product_ids)
+          ? (ch as { product_ids: unknown[] }).product_ids.map(String)
+          : defaultProducts;
+      if (!(CHANNELS as readonly string[]).includes(name))
+        return void conn.send(JSON.stringify({ type: 'error', message: 'Failed to subscribe', reason: `${name} is not a valid channel` }));
       const bad = products.find((p) => !this.instrumentOf(p));
-      if (bad) return void conn.send(JSON.stringify({ type: 'error', message: 'Failed to subscribe', reason: `${bad} is not a valid product` }));
+      if (bad)
+        return void conn.send(JSON.stringify({ type: 'error', message: 'Failed to subscribe', reason: `${bad} is not a valid product` }));
       requests.push([name as Channel, products]);
     }
     if (type === 'subscribe' && this.deps.faults.take('refuse_subscribe', { venue: this.name, connection: conn.id })) {
       return void conn.send(JSON.stringify({ type: 'error', message: 'Failed to subscribe', reason: 'subscription refused' }));
     }
+    // The subscriptions answer comes first, then the snapshots and last_match of new subscriptions.
+    const initial: (() => void)[] = [];
     for (const [channel, products] of requests) {
       for (const p of products) {
         const inst = this.instrumentOf(p);
@@ -89,15 +103,27 @@ export class CoinbaseVenue extends BaseVenue {
           continue;
         }
         this.subscribe(conn, key);
-        const market = this.deps.markets.get(inst.symbol) as SyntheticMarket;
-        if (ch === 'level2') {
-          const fmt = (l: Level) => [formatFixed(l.px, inst.priceDecimals), formatFixed(l.sz, inst.sizeDecimals)];
-          const snapshot = { type: 'snapshot', product_id: p.toUpperCase(), bids: market.book.top('bid', 50_000).map(fmt), asks: market.book.top('ask', 50_000).map(fmt) };
-          this.unicast(conn, JSON.stringify(snapshot), inst.symbol, 'snapshot');
-        }
-        if (ch === 'matches' && market.tradeId > 0) {
-          this.unicast(conn, this.matchFrame('last_match', inst.symbol, market, { id: market.tradeId, px: market.lastPx, sz: 1, side: 'buy' }), inst.symbol, 'last_match');
-        }
+        initial.push(() => {
+          const market = this.deps.markets.get(inst.symbol) as SyntheticMarket;
+          if (ch === 'level2') {
+            const fmt = (l: Level) => [formatFixed(l.px, inst.priceDecimals), formatFixed(l.sz, inst.sizeDecimals)];
+            const snapshot = {
+              type: 'snapshot',
+              product_id: p.toUpperCase(),
+              bids: market.book.top('bid', 50_000).map(fmt),
+              asks: market.book.top('ask', 50_000).map(fmt),
+            };
+            this.unicast(conn, JSON.stringify(snapshot), inst.symbol, 'snapshot');
+          }
+          if (ch === 'matches' && market.tradeId > 0) {
+            this.unicast(
+              conn,
+              this.matchFrame('last_match', inst.symbol, market, { id: market.tradeId, px: market.lastPx, sz: 1, side: 'buy' }),
+              inst.symbol,
+              'last_match',
+            );
+          }
+        });
       }
     }
     const channels = new Map<string, string[]>();
@@ -108,9 +134,15 @@ export class CoinbaseVenue extends BaseVenue {
       channels.set(ch, [...(channels.get(ch) ?? []), this.native(inst)]);
     }
     conn.send(JSON.stringify({ type: 'subscriptions', channels: [...channels].map(([name, product_ids]) => ({ name, product_ids })) }));
+    for (const send of initial) send();
   }
 
-  private matchFrame(type: 'match' | 'last_match', symbol: string, market: SyntheticMarket, t: { id: number; px: number; sz: number; side: 'buy' | 'sell' }): string {
+  private matchFrame(
+    type: 'match' | 'last_match',
+    symbol: string,
+    market: SyntheticMarket,
+    t: { id: number; px: number; sz: number; side: 'buy' | 'sell' },
+  ): string {
     const inst = market.instrument;
     // Coinbase `side` is the maker's side: a taker buy matches a resting sell.
     const makerSide = t.side === 'buy' ? 'sell' : 'buy';
@@ -150,6 +182,7 @@ export class CoinbaseVenue extends BaseVenue {
           price: px(t.px),
           open_24h: px(market.openPx),
           volume_24h: formatFixed(market.volume, inst.sizeDecimals),
+          volume_30d: formatFixed(market.volume, inst.sizeDecimals),
           low_24h: px(market.low),
           high_24h: px(market.high),
           best_bid: px(b?.px),
@@ -173,7 +206,11 @@ export class CoinbaseVenue extends BaseVenue {
         JSON.stringify({
           type: 'l2update',
           product_id: product,
-          changes: event.changes.map((c) => [c.side === 'bid' ? 'buy' : 'sell', formatFixed(c.px, inst.priceDecimals), formatFixed(c.sz, inst.sizeDecimals)]),
+          changes: event.changes.map((c) => [
+            c.side === 'bid' ? 'buy' : 'sell',
+            formatFixed(c.px, inst.priceDecimals),
+            formatFixed(c.sz, inst.sizeDecimals),
+          ]),
           time: new Date().toISOString(),
         }),
       );
@@ -186,7 +223,13 @@ export class CoinbaseVenue extends BaseVenue {
       const market = this.deps.markets.get(inst.symbol);
       if (!market) continue;
       this.broadcast(`heartbeat|${inst.symbol}`, inst.symbol, 'heartbeat', () =>
-        JSON.stringify({ type: 'heartbeat', last_trade_id: market.tradeId, product_id: this.native(inst), sequence: market.seq, time: new Date(now).toISOString() }),
+        JSON.stringify({
+          type: 'heartbeat',
+          last_trade_id: market.tradeId,
+          product_id: this.native(inst),
+          sequence: market.seq,
+          time: new Date(now).toISOString(),
+        }),
       );
     }
   }

@@ -28,7 +28,15 @@ export class KrakenVenue extends BaseVenue {
       const result = Object.fromEntries(
         this.deps.instruments.map((i) => [
           `${i.base}${i.quote}`,
-          { altname: `${i.base}${i.quote}`, wsname: this.native(i), base: i.base, quote: i.quote, pair_decimals: i.priceDecimals, lot_decimals: i.sizeDecimals, status: 'online' },
+          {
+            altname: `${i.base}${i.quote}`,
+            wsname: this.native(i),
+            base: i.base,
+            quote: i.quote,
+            pair_decimals: i.priceDecimals,
+            lot_decimals: i.sizeDecimals,
+            status: 'online',
+          },
         ]),
       );
       sendJson(res, 200, { error: [], result });
@@ -37,7 +45,7 @@ export class KrakenVenue extends BaseVenue {
     if (url.pathname !== '/0/public/Depth') return false;
     const pair = url.searchParams.get('pair') ?? '';
     const inst = this.deps.instruments.find((i) => `${i.base}${i.quote}` === pair.toUpperCase() || this.native(i) === pair.toUpperCase());
-    if (!inst) return sendJson(res, 200, { error: ['EQuery:Unknown asset pair'] }), true;
+    if (!inst) return (sendJson(res, 200, { error: ['EQuery:Unknown asset pair'] }), true);
     withRestFaults(
       this.deps.faults,
       this.name,
@@ -48,7 +56,10 @@ export class KrakenVenue extends BaseVenue {
         const count = Math.min(500, Number(url.searchParams.get('count') ?? 100) || 100);
         const ts = Math.floor(Date.now() / 1000);
         const fmt = (l: Level) => [formatFixed(l.px, inst.priceDecimals), formatFixed(l.sz, inst.sizeDecimals), ts];
-        sendJson(res, 200, { error: [], result: { [pair]: { bids: m.book.top('bid', count).map(fmt), asks: m.book.top('ask', count).map(fmt) } } });
+        sendJson(res, 200, {
+          error: [],
+          result: { [pair]: { bids: m.book.top('bid', count).map(fmt), asks: m.book.top('ask', count).map(fmt) } },
+        });
       },
       () => ({ error: ['EGeneral:Too many requests'] }),
     );
@@ -56,15 +67,36 @@ export class KrakenVenue extends BaseVenue {
   }
 
   protected override onOpen(conn: SimConnection): void {
-    conn.send(JSON.stringify({ channel: 'status', type: 'update', data: [{ version: '2.0.10', system: 'online', api_version: 'v2', connection_id: conn.id }] }));
+    conn.send(
+      JSON.stringify({
+        channel: 'status',
+        type: 'update',
+        data: [{ version: '2.0.10', system: 'online', api_version: 'v2', connection_id: conn.id }],
+      }),
+    );
   }
 
-  private ack(conn: SimConnection, method: string, reqId: unknown, result: Record<string, unknown> | undefined, error?: string, symbol?: string): void {
+  private ack(
+    conn: SimConnection,
+    method: string,
+    reqId: unknown,
+    result: Record<string, unknown> | undefined,
+    error?: string,
+    symbol?: string,
+  ): void {
     const now = new Date().toISOString();
     conn.send(
       JSON.stringify(
         error
-          ? { method, error, success: false, ...(symbol ? { symbol } : {}), time_in: now, time_out: now, ...(reqId !== undefined ? { req_id: reqId } : {}) }
+          ? {
+              method,
+              error,
+              success: false,
+              ...(symbol ? { symbol } : {}),
+              time_in: now,
+              time_out: now,
+              ...(reqId !== undefined ? { req_id: reqId } : {}),
+            }
           : { method, result, success: true, time_in: now, time_out: now, ...(reqId !== undefined ? { req_id: reqId } : {}) },
       ),
     );
@@ -77,19 +109,24 @@ export class KrakenVenue extends BaseVenue {
     const reqId = msg['req_id'];
     if (method === 'ping') {
       const now = new Date().toISOString();
-      return void conn.send(JSON.stringify({ method: 'pong', ...(reqId !== undefined ? { req_id: reqId } : {}), time_in: now, time_out: now }));
+      return void conn.send(
+        JSON.stringify({ method: 'pong', ...(reqId !== undefined ? { req_id: reqId } : {}), time_in: now, time_out: now }),
+      );
     }
-    if (method !== 'subscribe' && method !== 'unsubscribe') return this.ack(conn, method, reqId, undefined, `EGeneral:Invalid arguments:method ${method}`);
+    if (method !== 'subscribe' && method !== 'unsubscribe')
+      return this.ack(conn, method, reqId, undefined, `EGeneral:Invalid arguments:method ${method}`);
     const params = (msg['params'] ?? {}) as { channel?: string; symbol?: unknown; depth?: number; snapshot?: boolean };
     const channel = params.channel ?? '';
-    if (!['book', 'trade', 'ticker', 'heartbeat'].includes(channel)) return this.ack(conn, method, reqId, undefined, `EGeneral:Invalid arguments:channel ${channel}`);
+    if (!['book', 'trade', 'ticker', 'heartbeat'].includes(channel))
+      return this.ack(conn, method, reqId, undefined, `EGeneral:Invalid arguments:channel ${channel}`);
     if (channel === 'heartbeat') {
       if (method === 'subscribe') this.subscribe(conn, 'heartbeat');
       else this.unsubscribe(conn, 'heartbeat');
       return this.ack(conn, method, reqId, { channel });
     }
     const depth = params.depth ?? 10;
-    if (channel === 'book' && !DEPTHS.includes(depth)) return this.ack(conn, method, reqId, undefined, `EGeneral:Invalid arguments:depth ${depth}`);
+    if (channel === 'book' && !DEPTHS.includes(depth))
+      return this.ack(conn, method, reqId, undefined, `EGeneral:Invalid arguments:depth ${depth}`);
     const symbols = Array.isArray(params.symbol) ? params.symbol.map(String) : [];
     if (symbols.length === 0) return this.ack(conn, method, reqId, undefined, 'EGeneral:Invalid arguments:symbol required');
     for (const s of symbols) {
@@ -98,7 +135,10 @@ export class KrakenVenue extends BaseVenue {
         this.ack(conn, method, reqId, undefined, `Currency pair not supported ${s}`, s);
         continue;
       }
-      if (method === 'subscribe' && this.deps.faults.take('refuse_subscribe', { venue: this.name, symbol: inst.symbol, connection: conn.id })) {
+      if (
+        method === 'subscribe' &&
+        this.deps.faults.take('refuse_subscribe', { venue: this.name, symbol: inst.symbol, connection: conn.id })
+      ) {
         this.ack(conn, method, reqId, undefined, 'EGeneral:Temporary lockout', s);
         continue;
       }
@@ -109,11 +149,20 @@ export class KrakenVenue extends BaseVenue {
         continue;
       }
       this.subscribe(conn, key);
-      this.ack(conn, method, reqId, { channel, symbol: s, ...(channel === 'book' ? { depth, snapshot: params.snapshot !== false } : { snapshot: params.snapshot !== false }) });
+      this.ack(conn, method, reqId, {
+        channel,
+        symbol: s,
+        ...(channel === 'book' ? { depth, snapshot: params.snapshot !== false } : { snapshot: params.snapshot !== false }),
+      });
       const market = this.deps.markets.get(inst.symbol) as SyntheticMarket;
       if (channel === 'book' && params.snapshot !== false) {
         this.views.start(key, market.book, depth);
-        this.unicast(conn, this.bookFrame('snapshot', inst, market.book.top('bid', depth), market.book.top('ask', depth), market, false), inst.symbol, 'book_snapshot');
+        this.unicast(
+          conn,
+          this.bookFrame('snapshot', inst, market.book.top('bid', depth), market.book.top('ask', depth), market, false),
+          inst.symbol,
+          'book_snapshot',
+        );
       } else if (channel === 'book') this.views.start(key, market.book, depth);
     }
   }
@@ -123,7 +172,14 @@ export class KrakenVenue extends BaseVenue {
     return levels.map((l) => `{"price":${formatFixed(l.px, inst.priceDecimals)},"qty":${formatFixed(l.sz, inst.sizeDecimals)}}`).join(',');
   }
 
-  private bookFrame(type: 'snapshot' | 'update', inst: Instrument, bids: readonly { px: number; sz: number }[], asks: readonly { px: number; sz: number }[], market: SyntheticMarket, corrupt: boolean): string {
+  private bookFrame(
+    type: 'snapshot' | 'update',
+    inst: Instrument,
+    bids: readonly { px: number; sz: number }[],
+    asks: readonly { px: number; sz: number }[],
+    market: SyntheticMarket,
+    corrupt: boolean,
+  ): string {
     const str = (l: Level): [string, string] => [formatFixed(l.px, inst.priceDecimals), formatFixed(l.sz, inst.sizeDecimals)];
     let checksum = krakenChecksum(market.book.top('bid', 10).map(str), market.book.top('ask', 10).map(str));
     if (corrupt) checksum = (checksum ^ 0x5a5a) >>> 0;
@@ -132,7 +188,13 @@ export class KrakenVenue extends BaseVenue {
   }
 
   protected serverCloseNotice(conn: SimConnection): void {
-    conn.send(JSON.stringify({ channel: 'status', type: 'update', data: [{ version: '2.0.10', system: 'maintenance', api_version: 'v2', connection_id: conn.id }] }));
+    conn.send(
+      JSON.stringify({
+        channel: 'status',
+        type: 'update',
+        data: [{ version: '2.0.10', system: 'maintenance', api_version: 'v2', connection_id: conn.id }],
+      }),
+    );
     conn.close(1001, 'maintenance');
   }
 
@@ -169,7 +231,9 @@ export class KrakenVenue extends BaseVenue {
       }
       const changes = this.views.changes(key, market.book, depth, event.changes);
       if (gap || changes.length === 0) continue;
-      const corrupt = this.deps.faults.any('bad_checksum', this.name) && this.deps.faults.take('bad_checksum', { venue: this.name, symbol }) !== undefined;
+      const corrupt =
+        this.deps.faults.any('bad_checksum', this.name) &&
+        this.deps.faults.take('bad_checksum', { venue: this.name, symbol }) !== undefined;
       const side = (s: 'bid' | 'ask') => changes.filter((c: LevelChange) => c.side === s);
       this.broadcast(key, symbol, 'book_update', () => this.bookFrame('update', inst, side('bid'), side('ask'), market, corrupt));
     }

@@ -31,13 +31,21 @@ export class OkxVenue extends BaseVenue {
       sendJson(res, 200, {
         code: '0',
         msg: '',
-        data: this.deps.instruments.map((i) => ({ instType: 'SPOT', instId: this.native(i), baseCcy: i.base, quoteCcy: i.quote, tickSz: formatFixed(1, i.priceDecimals), lotSz: formatFixed(1, i.sizeDecimals), state: 'live' })),
+        data: this.deps.instruments.map((i) => ({
+          instType: 'SPOT',
+          instId: this.native(i),
+          baseCcy: i.base,
+          quoteCcy: i.quote,
+          tickSz: formatFixed(1, i.priceDecimals),
+          lotSz: formatFixed(1, i.sizeDecimals),
+          state: 'live',
+        })),
       });
       return true;
     }
     if (url.pathname !== '/api/v5/market/books') return false;
     const inst = this.instrumentOf(url.searchParams.get('instId') ?? '');
-    if (!inst) return sendJson(res, 200, { code: '51001', msg: "Instrument ID doesn't exist.", data: [] }), true;
+    if (!inst) return (sendJson(res, 200, { code: '51001', msg: "Instrument ID doesn't exist.", data: [] }), true);
     withRestFaults(
       this.deps.faults,
       this.name,
@@ -47,7 +55,11 @@ export class OkxVenue extends BaseVenue {
         const m = this.deps.markets.get(inst.symbol) as SyntheticMarket;
         const sz = Math.min(400, Number(url.searchParams.get('sz') ?? 1) || 1);
         const fmt = this.fmt(inst);
-        sendJson(res, 200, { code: '0', msg: '', data: [{ asks: m.book.top('ask', sz).map(fmt), bids: m.book.top('bid', sz).map(fmt), ts: String(Date.now()) }] });
+        sendJson(res, 200, {
+          code: '0',
+          msg: '',
+          data: [{ asks: m.book.top('ask', sz).map(fmt), bids: m.book.top('bid', sz).map(fmt), ts: String(Date.now()) }],
+        });
       },
       () => ({ code: '50011', msg: 'Too Many Requests', data: [] }),
     );
@@ -61,14 +73,27 @@ export class OkxVenue extends BaseVenue {
   protected onMessage(conn: SimConnection, text: string): void {
     if (text === 'ping') return void conn.send('pong');
     const msg = this.parse(text);
-    if (!msg) return void conn.send(JSON.stringify({ event: 'error', code: '60012', msg: `Invalid request: ${text.slice(0, 60)}`, connId: String(conn.id) }));
+    if (!msg)
+      return void conn.send(
+        JSON.stringify({ event: 'error', code: '60012', msg: `Invalid request: ${text.slice(0, 60)}`, connId: String(conn.id) }),
+      );
     const op = msg['op'];
-    if (op !== 'subscribe' && op !== 'unsubscribe') return void conn.send(JSON.stringify({ event: 'error', code: '60012', msg: `Invalid request: op ${String(op)}`, connId: String(conn.id) }));
+    if (op !== 'subscribe' && op !== 'unsubscribe')
+      return void conn.send(
+        JSON.stringify({ event: 'error', code: '60012', msg: `Invalid request: op ${String(op)}`, connId: String(conn.id) }),
+      );
     for (const raw of Array.isArray(msg['args']) ? (msg['args'] as { channel?: string; instId?: string }[]) : []) {
       const arg = { channel: String(raw.channel), instId: String(raw.instId) };
       const inst = this.instrumentOf(arg.instId);
       if (!CHANNELS.includes(arg.channel) || !inst) {
-        conn.send(JSON.stringify({ event: 'error', code: '60018', msg: `Wrong URL or channel:${arg.channel},instId:${arg.instId} doesn't exist.`, connId: String(conn.id) }));
+        conn.send(
+          JSON.stringify({
+            event: 'error',
+            code: '60018',
+            msg: `Wrong URL or channel:${arg.channel},instId:${arg.instId} doesn't exist.`,
+            connId: String(conn.id),
+          }),
+        );
         continue;
       }
       const key = `${arg.channel}|${inst.symbol}`;
@@ -86,12 +111,25 @@ export class OkxVenue extends BaseVenue {
       if (arg.channel === 'books') {
         const market = this.deps.markets.get(inst.symbol) as SyntheticMarket;
         this.views.start(key, market.book, BOOK_DEPTH);
-        this.unicast(conn, this.bookFrame('snapshot', inst, market.book.top('bid', BOOK_DEPTH), market.book.top('ask', BOOK_DEPTH), market, -1, false), inst.symbol, 'books_snapshot');
+        this.unicast(
+          conn,
+          this.bookFrame('snapshot', inst, market.book.top('bid', BOOK_DEPTH), market.book.top('ask', BOOK_DEPTH), market, -1, false),
+          inst.symbol,
+          'books_snapshot',
+        );
       }
     }
   }
 
-  private bookFrame(action: 'snapshot' | 'update', inst: Instrument, bids: readonly Level[], asks: readonly Level[], market: SyntheticMarket, prevSeqId: number, corrupt: boolean): string {
+  private bookFrame(
+    action: 'snapshot' | 'update',
+    inst: Instrument,
+    bids: readonly Level[],
+    asks: readonly Level[],
+    market: SyntheticMarket,
+    prevSeqId: number,
+    corrupt: boolean,
+  ): string {
     const fmt = this.fmt(inst);
     const str = (l: Level): [string, string] => [formatFixed(l.px, inst.priceDecimals), formatFixed(l.sz, inst.sizeDecimals)];
     let checksum = okxChecksum(market.book.top('bid', 25).map(str), market.book.top('ask', 25).map(str));
@@ -106,7 +144,14 @@ export class OkxVenue extends BaseVenue {
   }
 
   protected serverCloseNotice(conn: SimConnection): void {
-    conn.send(JSON.stringify({ event: 'notice', code: '64008', msg: 'The connection will soon be closed for a service upgrade. Please reconnect.', connId: String(conn.id) }));
+    conn.send(
+      JSON.stringify({
+        event: 'notice',
+        code: '64008',
+        msg: 'The connection will soon be closed for a service upgrade. Please reconnect.',
+        connId: String(conn.id),
+      }),
+    );
     conn.close(1001, 'service upgrade');
   }
 
@@ -133,7 +178,10 @@ export class OkxVenue extends BaseVenue {
       const t = event.trade;
       this.deps.truth.trade(this.name, symbol, t.id);
       this.broadcast(`trades|${symbol}`, symbol, 'trades', () =>
-        JSON.stringify({ arg: { channel: 'trades', instId }, data: [{ instId, tradeId: String(t.id), px: px(t.px), sz: sz(t.sz), side: t.side, ts: String(Date.now()), count: '1' }] }),
+        JSON.stringify({
+          arg: { channel: 'trades', instId },
+          data: [{ instId, tradeId: String(t.id), px: px(t.px), sz: sz(t.sz), side: t.side, ts: String(Date.now()), count: '1' }],
+        }),
       );
       this.broadcast(`tickers|${symbol}`, symbol, 'tickers', () => {
         const b = market.book.best('bid');
@@ -172,9 +220,13 @@ export class OkxVenue extends BaseVenue {
         const prev = this.lastSeq.get(symbol) ?? -1;
         if (gap) this.lastSeq.set(symbol, market.seq);
         else if (changes.length) {
-          const corrupt = this.deps.faults.any('bad_checksum', this.name) && this.deps.faults.take('bad_checksum', { venue: this.name, symbol }) !== undefined;
+          const corrupt =
+            this.deps.faults.any('bad_checksum', this.name) &&
+            this.deps.faults.take('bad_checksum', { venue: this.name, symbol }) !== undefined;
           const side = (s: 'bid' | 'ask') => changes.filter((c: LevelChange) => c.side === s);
-          this.broadcast(key, symbol, 'books_update', () => this.bookFrame('update', inst, side('bid'), side('ask'), market, prev, corrupt));
+          this.broadcast(key, symbol, 'books_update', () =>
+            this.bookFrame('update', inst, side('bid'), side('ask'), market, prev, corrupt),
+          );
         }
       }
     }
@@ -187,7 +239,12 @@ export class OkxVenue extends BaseVenue {
       const a = market.book.best('ask');
       if (b && a) {
         this.broadcast(`bbo-tbt|${symbol}`, symbol, 'bbo-tbt', () =>
-          JSON.stringify({ arg: { channel: 'bbo-tbt', instId }, data: [{ asks: [[px(a.px), sz(a.sz), '0', '1']], bids: [[px(b.px), sz(b.sz), '0', '1']], ts: String(Date.now()), seqId: market.seq }] }),
+          JSON.stringify({
+            arg: { channel: 'bbo-tbt', instId },
+            data: [
+              { asks: [[px(a.px), sz(a.sz), '0', '1']], bids: [[px(b.px), sz(b.sz), '0', '1']], ts: String(Date.now()), seqId: market.seq },
+            ],
+          }),
         );
       }
     }

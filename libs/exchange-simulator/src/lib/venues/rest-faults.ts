@@ -7,7 +7,14 @@ import { sendJson, type VenueName } from './venue';
  * REST faults shared by the venues: 429/418 with Retry-After, and slow answers. Returns true
  * when the response was taken over by a fault; `answer` is called (later, for rest_slow) otherwise.
  */
-export function withRestFaults(faults: FaultEngine, venue: VenueName, symbol: string | undefined, res: ServerResponse, answer: () => void, errorBody: (status: number) => unknown): void {
+export function withRestFaults(
+  faults: FaultEngine,
+  venue: VenueName,
+  symbol: string | undefined,
+  res: ServerResponse,
+  answer: () => void,
+  errorBody: (status: number) => unknown,
+): void {
   const target = { venue, symbol };
   for (const type of ['rest_418', 'rest_429'] as const) {
     const f = faults.take(type, target);
