@@ -1,0 +1,167 @@
+import { krakenChecksum, okxChecksum } from '../market/checksum';
+import { startSimulator, type Simulator } from '../simulator';
+import { RecordingClient } from '../testing/sim-client';
+
+type Side = Map<string, string>;
+
+function apply(side: Side, levels: [string, string][]): void {
+  for (const [px, q] of levels) {
+    if (Number(q) === 0) side.delete(px);
+    else side.set(px, q);
+  }
+}
+
+function sorted(side: Side, desc: boolean, n = Infinity): [string, string][] {
+  return [...side.entries()].sort((a, b) => (desc ? Number(b[0]) - Number(a[0]) : Number(a[0]) - Number(b[0]))).slice(0, n);
+}
+
+function truncate(side: Side, desc: boolean, depth: number): void {
+  for (const [px] of sorted(side, desc).slice(depth)) side.delete(px);
+}
+
+describe('depth-limited venues (Kraken v2, OKX v5, Bybit v5): a client book stays exact', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ controlPort: 0, ports: { kraken: 0, okx: 0, bybit: 0 }, venues: ['kraken', 'okx', 'bybit'], rate: 300, seed: 11, symbols: ['BTC-USD', 'ETH-USDT'] });
+  });
+  afterAll(() => sim.stop());
+
+  it('Kraken: req_id acks, snapshot + updates whose checksum verifies on a depth-10 book; bad_checksum is detected', async () => {
+    const c = await RecordingClient.connect(sim.endpoints.kraken.ws);
+    c.send({ method: 'subscribe', params: { channel: 'book', symbol: ['BTC/USD'], depth: 10 }, req_id: 42 });
+    await c.until((f) => f.length > 150);
+    // Numbers keep their trailing zeros in the raw JSON text (checksums need them).
+    const raw = c.frames.map((f) => f.text).find((t) => t.includes('"channel":"book","type":"update"')) as string;
+    expect(raw).toMatch(/"price":\d+\.\d[,}]/);
+    sim.faults.arm({ type: 'bad_checksum', venue: 'kraken', symbol: 'BTC-USD' });
+    await c.until((f) => f.length > 300);
+    const msgs = c.frames.map((f) => f.text);
+    expect(JSON.parse(msgs[0] as string)).toMatchObject({ channel: 'status', data: [{ system: 'online', api_version: 'v2' }] });
+    expect(JSON.parse(msgs[1] as string)).toMatchObject({ method: 'subscribe', success: true, req_id: 42, result: { channel: 'book', symbol: 'BTC/USD', depth: 10 } });
+    const bids: Side = new Map();
+    const asks: Side = new Map();
+    let verified = 0;
+    let mismatches = 0;
+    for (const text of msgs.slice(2)) {
+      // Keep the exact digits: read numbers as strings.
+      const m = JSON.parse(text.replace(/"(price|qty)":([\d.]+)/g, '"$1":"$2"'));
+      if (m.channel !== 'book') continue;
+      const d = m.data[0];
+      if (m.type === 'snapshot') {
+        bids.clear();
+        asks.clear();
+      }
+      apply(bids, d.bids.map((l: { price: string; qty: string }) => [l.price, l.qty]));
+      apply(asks, d.asks.map((l: { price: string; qty: string }) => [l.price, l.qty]));
+      truncate(bids, true, 10);
+      truncate(asks, false, 10);
+      if (krakenChecksum(sorted(bids, true, 10), sorted(asks, false, 10)) === d.checksum) verified++;
+      else mismatches++;
+    }
+    expect(verified).toBeGreaterThan(100);
+    expect(mismatches).toBe(1);
+    c.close();
+  });
+
+  it('Kraken: unsupported pair is refused in the ack; ping → pong with req_id', async () => {
+    const c = await RecordingClient.connect(sim.endpoints.kraken.ws);
+    c.send({ method: 'subscribe', params: { channel: 'trade', symbol: ['DOGE/EUR'] }, req_id: 1 });
+    c.send({ method: 'ping', req_id: 2 });
+    await c.until(() => c.json().find((m) => m['method'] === 'pong'));
+    expect(c.json().find((m) => m['req_id'] === 1)).toMatchObject({ success: false, error: 'Currency pair not supported DOGE/EUR' });
+    expect(c.json().find((m) => m['method'] === 'pong')).toMatchObject({ req_id: 2 });
+    c.close();
+  });
+
+  it('OKX: books seqId/prevSeqId chain and checksum verify on a 400-level book; a gap breaks the chain once', async () => {
+    const c = await RecordingClient.connect(sim.endpoints.okx.ws);
+    c.send({ op: 'subscribe', args: [{ channel: 'books', instId: 'ETH-USDT' }] });
+    await c.until((f) => f.length > 100);
+    sim.faults.arm({ type: 'gap', venue: 'okx', symbol: 'ETH-USDT' });
+    await c.until((f) => f.length > 200);
+    const msgs = c.json();
+    expect(msgs[0]).toEqual({ event: 'subscribe', arg: { channel: 'books', instId: 'ETH-USDT' }, connId: expect.any(String) });
+    const bids: Side = new Map();
+    const asks: Side = new Map();
+    let last = -2;
+    let breaks = 0;
+    let verified = 0;
+    for (const m of msgs.slice(1)) {
+      const d = m['data'][0];
+      if (m['action'] === 'snapshot') expect(d.prevSeqId).toBe(-1);
+      else if (d.prevSeqId !== last) breaks++;
+      last = d.seqId;
+      apply(bids, d.bids.map((l: string[]) => [l[0], l[1]]));
+      apply(asks, d.asks.map((l: string[]) => [l[0], l[1]]));
+      if (okxChecksum(sorted(bids, true, 25), sorted(asks, false, 25)) === d.checksum) verified++;
+    }
+    expect(breaks).toBe(1);
+    // After the gap the client book is wrong until it resubscribes; before it, every checksum verified.
+    expect(verified).toBeGreaterThan(90);
+    c.close();
+  });
+
+  it('OKX: text ping/pong, the 60018 error for an unknown instrument, and the 64008 notice on server_close', async () => {
+    const c = await RecordingClient.connect(sim.endpoints.okx.ws);
+    c.send('ping');
+    c.send({ op: 'subscribe', args: [{ channel: 'trades', instId: 'XXX-YYY' }] });
+    await c.until((f) => f.some((x) => x.text === 'pong') && c.json().some((m) => m['event'] === 'error'));
+    expect(c.json().find((m) => m['event'] === 'error')).toMatchObject({ code: '60018' });
+    c.send({ op: 'subscribe', args: [{ channel: 'trades', instId: 'ETH-USDT' }] });
+    await c.until(() => c.json().some((m) => m['arg']?.channel === 'trades' && m['data']));
+    sim.faults.arm({ type: 'server_close', venue: 'okx' });
+    expect(await c.closed()).toBe(1001);
+    expect(c.json().find((m) => m['event'] === 'notice')).toMatchObject({ code: '64008' });
+  });
+
+  it('Bybit: orderbook.50 snapshot then deltas with continuous u; book_reset sends a u=1 snapshot', async () => {
+    const c = await RecordingClient.connect(sim.endpoints.bybit.ws);
+    c.send({ op: 'subscribe', args: ['orderbook.50.BTCUSD', 'publicTrade.BTCUSD'], req_id: 'r1' });
+    await c.until((f) => f.length > 80);
+    sim.faults.arm({ type: 'book_reset', venue: 'bybit', symbol: 'BTC-USD' });
+    await c.until((f) => f.length > 160);
+    const msgs = c.json();
+    expect(msgs[0]).toMatchObject({ success: true, op: 'subscribe', req_id: 'r1' });
+    const books = msgs.filter((m) => String(m['topic']).startsWith('orderbook.50'));
+    expect(books[0]?.['type']).toBe('snapshot');
+    let u = books[0]?.['data'].u as number;
+    let resets = 0;
+    const bids: Side = new Map();
+    const asks: Side = new Map();
+    apply(bids, books[0]?.['data'].b);
+    apply(asks, books[0]?.['data'].a);
+    for (const b of books.slice(1)) {
+      if (b['type'] === 'snapshot') {
+        expect(b['data'].u).toBe(1);
+        resets++;
+        bids.clear();
+        asks.clear();
+      } else expect(b['data'].u).toBe(u + 1);
+      u = b['data'].u;
+      apply(bids, b['data'].b);
+      apply(asks, b['data'].a);
+      truncate(bids, true, 50);
+      truncate(asks, false, 50);
+    }
+    expect(resets).toBe(1);
+    expect(msgs.some((m) => m['topic'] === 'publicTrade.BTCUSD')).toBe(true);
+    // The client book equals the venue's REST view of the same book.
+    sim.setRate({ venue: 'bybit', rate: 0 });
+    await new Promise((r) => setTimeout(r, 50));
+    const lastU = u;
+    const rest = (await (await fetch(`${sim.endpoints.bybit.rest}/v5/market/orderbook?category=spot&symbol=BTCUSD&limit=50`)).json()) as { result: { b: [string, string][]; a: [string, string][] } };
+    const after = c.json().filter((m) => String(m['topic']).startsWith('orderbook.50'));
+    for (const b of after.slice(books.length)) {
+      u = b['data'].u;
+      apply(bids, b['data'].b);
+      apply(asks, b['data'].a);
+      truncate(bids, true, 50);
+      truncate(asks, false, 50);
+    }
+    expect(u).toBeGreaterThanOrEqual(lastU);
+    expect(sorted(bids, true)).toEqual(rest.result.b);
+    expect(sorted(asks, false)).toEqual(rest.result.a);
+    sim.setRate({ venue: 'bybit', rate: 300 });
+    c.close();
+  });
+});
