@@ -22,7 +22,14 @@ function truncate(side: Side, desc: boolean, depth: number): void {
 describe('depth-limited venues (Kraken v2, OKX v5, Bybit v5): a client book stays exact', () => {
   let sim: Simulator;
   beforeAll(async () => {
-    sim = await startSimulator({ controlPort: 0, ports: { kraken: 0, okx: 0, bybit: 0 }, venues: ['kraken', 'okx', 'bybit'], rate: 300, seed: 11, symbols: ['BTC-USD', 'ETH-USDT'] });
+    sim = await startSimulator({
+      controlPort: 0,
+      ports: { kraken: 0, okx: 0, bybit: 0 },
+      venues: ['kraken', 'okx', 'bybit'],
+      rate: 300,
+      seed: 11,
+      symbols: ['BTC-USD', 'ETH-USDT'],
+    });
   });
   afterAll(() => sim.stop());
 
@@ -37,7 +44,12 @@ describe('depth-limited venues (Kraken v2, OKX v5, Bybit v5): a client book stay
     await c.until((f) => f.length > 300);
     const msgs = c.frames.map((f) => f.text);
     expect(JSON.parse(msgs[0] as string)).toMatchObject({ channel: 'status', data: [{ system: 'online', api_version: 'v2' }] });
-    expect(JSON.parse(msgs[1] as string)).toMatchObject({ method: 'subscribe', success: true, req_id: 42, result: { channel: 'book', symbol: 'BTC/USD', depth: 10 } });
+    expect(JSON.parse(msgs[1] as string)).toMatchObject({
+      method: 'subscribe',
+      success: true,
+      req_id: 42,
+      result: { channel: 'book', symbol: 'BTC/USD', depth: 10 },
+    });
     const bids: Side = new Map();
     const asks: Side = new Map();
     let verified = 0;
@@ -51,8 +63,14 @@ describe('depth-limited venues (Kraken v2, OKX v5, Bybit v5): a client book stay
         bids.clear();
         asks.clear();
       }
-      apply(bids, d.bids.map((l: { price: string; qty: string }) => [l.price, l.qty]));
-      apply(asks, d.asks.map((l: { price: string; qty: string }) => [l.price, l.qty]));
+      apply(
+        bids,
+        d.bids.map((l: { price: string; qty: string }) => [l.price, l.qty]),
+      );
+      apply(
+        asks,
+        d.asks.map((l: { price: string; qty: string }) => [l.price, l.qty]),
+      );
       truncate(bids, true, 10);
       truncate(asks, false, 10);
       if (krakenChecksum(sorted(bids, true, 10), sorted(asks, false, 10)) === d.checksum) verified++;
@@ -91,8 +109,14 @@ describe('depth-limited venues (Kraken v2, OKX v5, Bybit v5): a client book stay
       if (m['action'] === 'snapshot') expect(d.prevSeqId).toBe(-1);
       else if (d.prevSeqId !== last) breaks++;
       last = d.seqId;
-      apply(bids, d.bids.map((l: string[]) => [l[0], l[1]]));
-      apply(asks, d.asks.map((l: string[]) => [l[0], l[1]]));
+      apply(
+        bids,
+        d.bids.map((l: string[]) => [l[0], l[1]]),
+      );
+      apply(
+        asks,
+        d.asks.map((l: string[]) => [l[0], l[1]]),
+      );
       if (okxChecksum(sorted(bids, true, 25), sorted(asks, false, 25)) === d.checksum) verified++;
     }
     expect(breaks).toBe(1);
@@ -149,7 +173,9 @@ describe('depth-limited venues (Kraken v2, OKX v5, Bybit v5): a client book stay
     sim.setRate({ venue: 'bybit', rate: 0 });
     await new Promise((r) => setTimeout(r, 50));
     const lastU = u;
-    const rest = (await (await fetch(`${sim.endpoints.bybit.rest}/v5/market/orderbook?category=spot&symbol=BTCUSD&limit=50`)).json()) as { result: { b: [string, string][]; a: [string, string][] } };
+    const rest = (await (await fetch(`${sim.endpoints.bybit.rest}/v5/market/orderbook?category=spot&symbol=BTCUSD&limit=50`)).json()) as {
+      result: { b: [string, string][]; a: [string, string][] };
+    };
     const after = c.json().filter((m) => String(m['topic']).startsWith('orderbook.50'));
     for (const b of after.slice(books.length)) {
       u = b['data'].u;

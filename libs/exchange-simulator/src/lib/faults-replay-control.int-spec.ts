@@ -1,0 +1,291 @@
+import { readFileSync } from 'node:fs';
+
+import { parseScenario } from './scenario';
+import { startSimulator, type Simulator } from './simulator';
+import { fixturePath, RecordingClient } from './testing/sim-client';
+
+const post = (url: string, body: unknown) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+describe('faults', () => {
+  let sim: Simulator;
+  const ws = () => `${sim.endpoints.binance.rest.replace('http', 'ws')}/ws/btcusdt@trade/btcusdt@depth@100ms`;
+  beforeAll(async () => {
+    sim = await startSimulator({
+      controlPort: 0,
+      ports: { binance: 0 },
+      venues: ['binance'],
+      rate: 400,
+      seed: 9,
+      venueOptions: { maxConnections: 20 },
+    });
+  });
+  afterAll(() => sim.stop());
+  afterEach(() => sim.faults.clear());
+
+  it('drop: the connection is cut without a close frame (1006)', async () => {
+    const c = await RecordingClient.connect(ws());
+    await c.until((f) => f.length > 3);
+    await post(`${sim.controlUrl}/api/faults`, { type: 'drop', venue: 'binance' });
+    expect(await c.closed()).toBe(1006);
+  });
+
+  it('stall: the socket stays open but no data flows for the duration', async () => {
+    const c = await RecordingClient.connect(ws());
+    await c.until((f) => f.length > 3);
+    sim.faults.arm({ type: 'stall', venue: 'binance', durationMs: 600 });
+    await new Promise((r) => setTimeout(r, 100));
+    const n = c.frames.length;
+    await new Promise((r) => setTimeout(r, 350));
+    expect(c.frames.length).toBe(n);
+    expect(c.closeCode).toBeUndefined();
+    await c.until((f) => f.length > n + 3, 2000);
+    c.close();
+  });
+
+  it('duplicate, reorder, malformed and truncate alter exactly the frames they are armed for', async () => {
+    const c = await RecordingClient.connect(`${sim.endpoints.binance.rest.replace('http', 'ws')}/ws/btcusdt@depth@100ms`);
+    await c.until((f) => f.length > 3);
+    sim.faults.arm({ type: 'duplicate', venue: 'binance', count: 2 });
+    await c.until(() => sim.faults.list().length === 0);
+    sim.faults.arm({ type: 'reorder', venue: 'binance' });
+    await c.until(() => sim.faults.list().length === 0);
+    sim.faults.arm({ type: 'malformed', venue: 'binance' });
+    sim.faults.arm({ type: 'truncate', venue: 'binance' });
+    await c.until(() => sim.faults.list().length === 0);
+    await c.until((f) => f.length > 40);
+    const texts = c.frames.map((f) => f.text);
+    const bad = texts.filter((t) => {
+      try {
+        JSON.parse(t);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(bad).toHaveLength(2);
+    const us = texts.flatMap((t) => {
+      try {
+        return [JSON.parse(t).u as number];
+      } catch {
+        return [];
+      }
+    });
+    const dups = us.filter((u, i) => us.indexOf(u) !== i);
+    expect(dups).toHaveLength(2);
+    const backwards = us.filter((u, i) => i > 0 && u < (us[i - 1] as number));
+    expect(backwards).toHaveLength(1);
+    c.close();
+  });
+
+  it('gap: skipped sequence numbers are reported in the ground truth', async () => {
+    const c = await RecordingClient.connect(`${sim.endpoints.binance.rest.replace('http', 'ws')}/ws/ethusdt@depth@100ms`);
+    await c.until((f) => f.length > 3);
+    sim.faults.arm({ type: 'gap', venue: 'binance', symbol: 'ETH-USDT', count: 3 });
+    await c.until(() => sim.faults.list().length === 0);
+    await c.until((f) => f.length > 20);
+    const us = c.json().map((m) => m['u'] as number);
+    const holes = us.flatMap((u, i) => (i > 0 && u !== (us[i - 1] as number) + 1 ? [[(us[i - 1] as number) + 1, u - 1]] : []));
+    const truth = (await (await fetch(`${sim.controlUrl}/api/ground-truth`)).json()) as any;
+    expect(truth.venues.binance['ETH-USDT'].skipped).toEqual(holes);
+    expect(holes[0][1] - holes[0][0] + 1).toBe(3);
+    c.close();
+  });
+
+  it('server_close and the connection lifetime send serverShutdown, then close', async () => {
+    const c = await RecordingClient.connect(ws());
+    await c.until((f) => f.length > 2);
+    sim.faults.arm({ type: 'server_close', venue: 'binance' });
+    expect(await c.closed()).toBe(1001);
+    expect(c.json().some((m) => m['e'] === 'serverShutdown')).toBe(true);
+  });
+
+  it('refuse_subscribe and connection_limit', async () => {
+    sim.faults.arm({ type: 'refuse_subscribe', venue: 'binance' });
+    const c = await RecordingClient.connect(sim.endpoints.binance.ws);
+    c.send({ method: 'SUBSCRIBE', params: ['btcusdt@trade'], id: 7 });
+    expect(await c.until(() => c.json().find((m) => m['id'] === 7))).toMatchObject({
+      error: { code: 2, msg: 'Invalid request: subscription refused' },
+    });
+    c.close();
+    sim.faults.arm({ type: 'connection_limit', venue: 'binance' });
+    const refused = await RecordingClient.connect(ws());
+    expect(await refused.closed()).toBe(1008);
+    expect(refused.closeReason).toBe('connection limit exceeded');
+  });
+
+  it('REST: 429 and 418 with Retry-After, and slow responses', async () => {
+    const depth = `${sim.endpoints.binance.rest}/api/v3/depth?symbol=BTCUSDT&limit=10`;
+    sim.faults.arm({ type: 'rest_429', venue: 'binance', retryAfterSec: 7 });
+    let res = await fetch(depth);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('7');
+    sim.faults.arm({ type: 'rest_418', venue: 'binance' });
+    res = await fetch(depth);
+    expect(res.status).toBe(418);
+    expect(res.headers.get('retry-after')).toBe('2');
+    sim.faults.arm({ type: 'rest_slow', venue: 'binance', durationMs: 400 });
+    const t0 = Date.now();
+    res = await fetch(depth);
+    expect(res.status).toBe(200);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(390);
+    expect((await fetch(depth)).status).toBe(200);
+  });
+});
+
+describe('Binance keepalive and connection lifetime', () => {
+  it('pings the client and ends the connection after its lifetime with serverShutdown', async () => {
+    const sim = await startSimulator({ controlPort: 0, ports: { binance: 0 }, venues: ['binance'], rate: 5, venueOptions: { pingIntervalMs: 500, connectionLifetimeMs: 1500 } });
+    const c = await RecordingClient.connect(`${sim.endpoints.binance.rest.replace('http', 'ws')}/ws/btcusdt@trade`);
+    let pings = 0;
+    c.ws.on('ping', () => pings++);
+    const t0 = Date.now();
+    expect(await c.closed(4000)).toBe(1001);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(pings).toBeGreaterThanOrEqual(1);
+    expect(c.json().at(-1)).toMatchObject({ e: 'serverShutdown', E: expect.any(Number) });
+    await sim.stop();
+  });
+});
+
+describe('control API and ground truth', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ controlPort: 0, ports: { okx: 0 }, venues: ['okx'], rate: 300, seed: 4 });
+  });
+  afterAll(() => sim.stop());
+
+  it('reports exactly the trades a subscriber received, with the trade-id range', async () => {
+    const c = await RecordingClient.connect(sim.endpoints.okx.ws);
+    c.send({ op: 'subscribe', args: [{ channel: 'trades', instId: 'BTC-USDT' }] });
+    await c.until(() => c.json().filter((m) => m['data']).length >= 30);
+    await post(`${sim.controlUrl}/api/rates`, { venue: 'okx', rate: 0 });
+    await new Promise((r) => setTimeout(r, 100));
+    const truth = (await (await fetch(`${sim.controlUrl}/api/ground-truth`)).json()) as any;
+    const trades = c
+      .json()
+      .filter((m) => m['data'])
+      .map((m) => Number(m['data'][0].tradeId));
+    expect(truth.venues.okx['BTC-USDT'].counts.trades).toBe(trades.length);
+    expect(trades.at(-1)).toBe(truth.venues.okx['BTC-USDT'].lastTradeId);
+    await post(`${sim.controlUrl}/api/rates`, { venue: 'okx', rate: 300 });
+    c.close();
+  });
+
+  it('answers bad input with 400 naming the field', async () => {
+    const cases: [string, unknown, RegExp][] = [
+      ['/api/faults', { type: 'explode' }, /^type: expected one of drop, stall/],
+      ['/api/faults', { type: 'drop', venue: 'ftx' }, /^venue: expected one of binance/],
+      ['/api/faults', { type: 'drop', symbol: 'DOGE-EUR' }, /^symbol: expected one of BTC-USDT, ETH-USDT/],
+      ['/api/faults', { type: 'stall', durationMs: -5 }, /^durationMs: expected a number >= 0/],
+      ['/api/faults', '{"type":', /^body is not JSON/],
+      ['/api/rates', { venue: 'okx' }, /^rate: expected a number/],
+    ];
+    for (const [path, body, error] of cases) {
+      const res = await post(`${sim.controlUrl}${path}`, body);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(error);
+    }
+    const ok = await post(`${sim.controlUrl}/api/faults`, [{ type: 'stall', venue: 'okx', durationMs: 10, connection: 999 }]);
+    expect(ok.status).toBe(201);
+    expect(((await (await fetch(`${sim.controlUrl}/api/faults`)).json()) as any).active).toHaveLength(1);
+    await fetch(`${sim.controlUrl}/api/faults`, { method: 'DELETE' });
+    expect((await fetch(`${sim.controlUrl}/nope`)).status).toBe(404);
+  });
+
+  it('lists venues, endpoints and connections', async () => {
+    const v = (await (await fetch(`${sim.controlUrl}/api/venues`)).json()) as any;
+    expect(v.venues.okx.ws).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws\/v5\/public$/);
+    expect((await fetch(`${sim.controlUrl}/health`)).status).toBe(200);
+  });
+
+  it('closes OKX connections idle for longer than the idle timeout', async () => {
+    const quick = await startSimulator({
+      controlPort: 0,
+      ports: { okx: 0 },
+      venues: ['okx'],
+      rate: 0,
+      venueOptions: { idleTimeoutMs: 500 },
+    });
+    const c = await RecordingClient.connect(quick.endpoints.okx.ws);
+    expect(await c.closed(3000)).toBe(4004);
+    await quick.stop();
+  });
+});
+
+describe('replay of recorded captures', () => {
+  it('serves the recorded Binance stream in order over a combined-stream connection, and its REST snapshots', async () => {
+    const sim = await startSimulator({
+      controlPort: 0,
+      ports: { binance: 0 },
+      venues: ['binance'],
+      replay: [{ venue: 'binance', files: [fixturePath('BINANCE.ws.1.0'), fixturePath('BINANCE.http.0.0')], speed: Infinity }],
+    });
+    const recorded = readFileSync(fixturePath('BINANCE.ws.1.0'), 'utf8')
+      .split('\n')
+      .flatMap((l) => {
+        const m = /^[\d.]+: (\{.*\})$/.exec(l);
+        return m ? [m[1] as string] : [];
+      });
+    const c = await RecordingClient.connect(`${sim.endpoints.binance.rest.replace('http', 'ws')}/stream?streams=nknusdt@depth@100ms`);
+    await c.until((f) => f.length >= recorded.length);
+    expect(c.frames.map((f) => f.text)).toEqual(recorded);
+    const snap = (await (await fetch(`${sim.endpoints.binance.rest}/api/v3/depth?symbol=NKNUSDT&limit=1000`)).json()) as {
+      lastUpdateId: number;
+    };
+    expect(snap.lastUpdateId).toBe(499869752);
+    c.close();
+    await sim.stop();
+  });
+
+  it('plays at the recorded pace scaled by speed', async () => {
+    const sim = await startSimulator({
+      controlPort: 0,
+      ports: { coinbase: 0 },
+      venues: ['coinbase'],
+      replay: [{ venue: 'coinbase', files: [fixturePath('COINBASE.ws.28.0')], speed: 4 }],
+    });
+    const c = await RecordingClient.connect(sim.endpoints.coinbase.ws);
+    c.send({ type: 'subscribe', product_ids: ['SKL-USD'], channels: ['level2'] });
+    await c.until((f) => f.length > 10);
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, 600));
+    const n = c.frames.length;
+    // At 4× the first ~2.4 s of recording arrive in 0.6 s, not the whole capture.
+    expect(n).toBeGreaterThan(10);
+    expect(n).toBeLessThan(20_000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(590);
+    c.close();
+    await sim.stop();
+  });
+});
+
+describe('scenario files', () => {
+  it('parses a scenario and names the bad field', () => {
+    expect(
+      parseScenario(
+        {
+          seed: 3,
+          symbols: ['BTC-USDT'],
+          rate: 10,
+          faults: [{ atMs: 100, type: 'drop', venue: 'okx' }],
+          replay: [{ venue: 'binance', files: ['x.0'], speed: 'max' }],
+        },
+        '/tmp',
+      ),
+    ).toEqual({
+      seed: 3,
+      symbols: ['BTC-USDT'],
+      rate: 10,
+      faults: [{ type: 'drop', venue: 'okx', atMs: 100 }],
+      replay: [{ venue: 'binance', files: ['/tmp/x.0'], speed: Infinity }],
+    });
+    expect(() => parseScenario({ faults: [{ type: 'boom' }] })).toThrow(/^scenario\.faults\[0\]\.type: expected one of/);
+    expect(() => parseScenario({ symbols: ['btc'] })).toThrow(/scenario\.symbols/);
+    expect(() => parseScenario({ rates: [{ venue: 'ftx', rate: 1 }] })).toThrow(/scenario\.rates\[0\]\.venue/);
+  });
+});
