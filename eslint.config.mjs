@@ -36,7 +36,7 @@ export default [
   },
   {
     // Specs may use loosely typed JSON bodies.
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/spawn-service.ts', '**/service-contract.ts'],
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/spawn-service.ts', '**/service-contract.ts', '**/sim-client.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
 ];

@@ -51,8 +51,14 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const sim = await startSimulator(opts);
-  const log = (msg: string, extra: Record<string, unknown> = {}) => process.stdout.write(`${JSON.stringify({ level: 30, time: new Date().toISOString(), service: 'exchange-simulator', msg, ...extra })}\n`);
-  log(`exchange simulator listening; control API ${sim.controlUrl}`, { venues: sim.endpoints, symbols: sim.instruments.map((i) => i.symbol) });
+  const log = (msg: string, extra: Record<string, unknown> = {}) =>
+    process.stdout.write(
+      `${JSON.stringify({ level: 30, time: new Date().toISOString(), service: 'exchange-simulator', msg, ...extra })}\n`,
+    );
+  log(`exchange simulator listening; control API ${sim.controlUrl}`, {
+    venues: sim.endpoints,
+    symbols: sim.instruments.map((i) => i.symbol),
+  });
   const stop = (signal: string) => {
     log(`${signal}: stopping`);
     sim.stop().then(() => process.exit(0));

@@ -80,6 +80,7 @@ export async function handleControl(sim: Simulator, req: IncomingMessage, res: S
         return sendJson(res, 200, {
           ...sim.truth.report(),
           eventsGenerated: sim.eventsGenerated,
+          throttledTicks: sim.throttledTicks,
           markets: sim.rates(),
           faultsApplied: sim.faults.history.length,
         });

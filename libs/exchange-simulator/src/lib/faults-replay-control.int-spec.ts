@@ -139,7 +139,13 @@ describe('faults', () => {
 
 describe('Binance keepalive and connection lifetime', () => {
   it('pings the client and ends the connection after its lifetime with serverShutdown', async () => {
-    const sim = await startSimulator({ controlPort: 0, ports: { binance: 0 }, venues: ['binance'], rate: 5, venueOptions: { pingIntervalMs: 500, connectionLifetimeMs: 1500 } });
+    const sim = await startSimulator({
+      controlPort: 0,
+      ports: { binance: 0 },
+      venues: ['binance'],
+      rate: 5,
+      venueOptions: { pingIntervalMs: 500, connectionLifetimeMs: 1500 },
+    });
     const c = await RecordingClient.connect(`${sim.endpoints.binance.rest.replace('http', 'ws')}/ws/btcusdt@trade`);
     let pings = 0;
     c.ws.on('ping', () => pings++);

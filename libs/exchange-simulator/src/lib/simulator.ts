@@ -25,6 +25,8 @@ export const VENUE_PATHS: Record<VenueName, { ws: string; rest: string }> = {
   bybit: { ws: '/v5/public/spot', rest: '/v5/market' },
 };
 
+const MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
+
 export const DEFAULT_PORTS: Record<VenueName | 'control', number> = {
   control: 9100,
   binance: 9101,
@@ -108,6 +110,8 @@ export class Simulator {
   private lastTick = Date.now();
   readonly startedAt = Date.now();
   eventsGenerated = 0;
+  /** Scheduler ticks on which some venue paused because its clients were behind. */
+  throttledTicks = 0;
 
   constructor(readonly options: SimulatorOptions = {}) {
     this.instruments = (options.symbols ?? ['BTC-USDT', 'ETH-USDT']).map(instrument);
@@ -227,9 +231,19 @@ export class Simulator {
     const now = Date.now();
     const dt = Math.min(now - this.lastTick, 1000) / 1000;
     this.lastTick = now;
+    // Back-pressure: while clients cannot keep up (more than MAX_BACKLOG bytes queued on a
+    // venue), that venue's markets pause instead of queueing without bound.
+    const paused = new Set<VenueName>();
+    for (const [name, venue] of this.venues) if (venue.backlog() > MAX_BACKLOG_BYTES) paused.add(name);
+    if (paused.size) this.throttledTicks++;
     for (const slot of this.slots) {
       if (slot.rate <= 0 || this.replays.has(slot.venue)) continue;
-      slot.due += slot.rate * dt;
+      if (paused.has(slot.venue)) {
+        slot.due = 0;
+        continue;
+      }
+      // At most 50 ms worth of events per tick: a late timer does not turn into a burst.
+      slot.due = Math.min(slot.due + slot.rate * dt, Math.max(1, slot.rate * 0.05));
       const n = Math.floor(slot.due);
       slot.due -= n;
       for (let i = 0; i < n; i++) this.emit(slot);

@@ -139,6 +139,12 @@ export abstract class BaseVenue implements Venue {
     if (conn.open) conn.ws.ping();
   }
 
+  backlog(): number {
+    let bytes = 0;
+    for (const c of this.conns.values()) bytes += c.ws.bufferedAmount;
+    return bytes;
+  }
+
   connections(): { id: number; venue: VenueName; subscriptions: string[]; openedAt: number; sent: number }[] {
     return [...this.conns.values()].map((c) => ({
       id: c.id,

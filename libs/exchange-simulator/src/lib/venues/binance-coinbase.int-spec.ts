@@ -63,8 +63,15 @@ describe('Binance spot protocol', () => {
       expect(d.U).toBeLessThanOrEqual(expected);
       expect(d.u).toBeGreaterThanOrEqual(expected);
       expected = d.u + 1;
-      for (const [px, q] of d.b) Number(q) === 0 ? bids.delete(px) : bids.set(px, q);
-      for (const [px, q] of d.a) Number(q) === 0 ? asks.delete(px) : asks.set(px, q);
+      for (const [side, levels] of [
+        [bids, d.b],
+        [asks, d.a],
+      ] as const) {
+        for (const [px, q] of levels) {
+          if (Number(q) === 0) side.delete(px);
+          else side.set(px, q);
+        }
+      }
       applied++;
     }
     expect(applied).toBeGreaterThan(10);

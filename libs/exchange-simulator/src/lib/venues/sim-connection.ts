@@ -14,6 +14,8 @@ export class SimConnection {
   sent = 0;
   private stalledUntil = 0;
   private held: string | undefined;
+  private corked = false;
+  private readonly socket: { cork(): void; uncork(): void } | undefined;
   /** Venue-specific per-connection state (Kraken depth per symbol, Binance message budget…). */
   readonly state = new Map<string, unknown>();
 
@@ -22,7 +24,23 @@ export class SimConnection {
     readonly venue: VenueName,
     readonly ws: WebSocket,
     private readonly faults: FaultEngine,
-  ) {}
+  ) {
+    this.socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  }
+
+  /**
+   * Frames sent in the same turn of the event loop leave in one TCP write: cork the socket on
+   * the first frame and uncork on the next tick (a burst of 100 frames costs one syscall).
+   */
+  private batch(): void {
+    if (this.corked || !this.socket) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.socket?.uncork();
+    });
+  }
 
   get open(): boolean {
     return this.ws.readyState === WebSocket.OPEN;
@@ -49,6 +67,7 @@ export class SimConnection {
       this.held = out;
       return true;
     }
+    this.batch();
     this.ws.send(out);
     this.sent++;
     if (this.held !== undefined) {

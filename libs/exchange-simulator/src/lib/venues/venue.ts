@@ -40,6 +40,8 @@ export interface Venue {
   publish(symbol: string, event: MarketEvent, market: SyntheticMarket): void;
   /** Called every second: heartbeats, tickers, lifetimes. */
   tick(now: number): void;
+  /** Bytes queued for slow clients on this venue (back-pressure for the generator). */
+  backlog(): number;
   connections(): { id: number; venue: VenueName; subscriptions: string[]; openedAt: number; sent: number }[];
   close(): void;
 }

@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// Exchange simulator throughput: how many venue frames per second the simulator produces and a
+// client receives over loopback, against a baseline measured in the same run (a bare `ws`
+// server pushing one pre-encoded frame in a loop: the ceiling of WebSocket on this machine).
+//
+//   npx nx build exchange-simulator && node benchmarks/simulator-throughput.mjs [--seconds 8]
+//
+// Traffic stays on 127.0.0.1; every phase is bounded in time and the processes stop by themselves.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import WebSocket, { WebSocketServer } from 'ws';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, child: { type: 'string' } } });
+const seconds = Number(values.seconds);
+
+// Baseline server runs in a child process (like the simulator), so client and server use separate cores.
+if (values.child === 'baseline') {
+  const frame = JSON.stringify({ e: 'depthUpdate', E: Date.now(), s: 'BTCUSDT', U: 1, u: 1, b: [['60000.1', '0.52145']], a: [['60000.3', '1.20000']] });
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  wss.on('listening', () => process.stdout.write(`${wss.address().port}\n`));
+  wss.on('connection', (ws) => {
+    const pump = () => {
+      if (ws.readyState !== ws.OPEN) return;
+      for (let i = 0; i < 2000 && ws.bufferedAmount < 4 * 1024 * 1024; i++) ws.send(frame);
+      setImmediate(pump);
+    };
+    pump();
+  });
+  setTimeout(() => process.exit(0), (seconds + 10) * 1000);
+} else {
+  await main();
+}
+
+function startChild(args) {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = new Promise((resolve) => child.stdout.once('data', (d) => resolve(d.toString())));
+  return { child, first };
+}
+
+async function count(urls, subscribe, ms) {
+  let frames = 0;
+  let bytes = 0;
+  const sockets = await Promise.all(
+    urls.map(
+      (url, i) =>
+        new Promise((resolve, reject) => {
+          const ws = new WebSocket(url, { perMessageDeflate: false });
+          ws.on('open', () => {
+            subscribe[i]?.(ws);
+            resolve(ws);
+          });
+          ws.on('error', reject);
+          ws.on('message', (d) => {
+            frames++;
+            bytes += d.length;
+          });
+        }),
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 1000)); // warm-up
+  const f0 = frames;
+  const b0 = bytes;
+  const t0 = process.hrtime.bigint();
+  await new Promise((r) => setTimeout(r, ms));
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const result = { framesPerSecond: Math.round((frames - f0) / secs), mbPerSecond: Math.round(((bytes - b0) / secs / 1e6) * 10) / 10 };
+  for (const ws of sockets) ws.terminate();
+  return result;
+}
+
+async function main() {
+  const ms = seconds * 1000;
+  // Baseline
+  const base = startChild([fileURLToPath(import.meta.url), '--child', 'baseline', '--seconds', String(seconds)]);
+  const basePort = Number((await base.first).trim());
+  const baseline = await count([`ws://127.0.0.1:${basePort}`], [], ms);
+  base.child.kill();
+
+  // Simulator: all five venues, two symbols, every market at a rate above what can be delivered.
+  const port = 19300 + Math.floor(Math.random() * 500);
+  const sim = startChild([join(root, 'dist/tools/exchange-simulator/main.js'), '--port', String(port), '--rate', '0', '--symbols', 'BTC-USDT,ETH-USDT']);
+  await sim.first;
+  const control = `http://127.0.0.1:${port}`;
+  const venues = (await (await fetch(`${control}/api/venues`)).json()).venues;
+  const subs = {
+    binance: [`${venues.binance.rest.replace('http', 'ws')}/stream?streams=btcusdt@depth@100ms/btcusdt@trade/btcusdt@bookTicker/ethusdt@depth@100ms/ethusdt@trade/ethusdt@bookTicker`, () => undefined],
+    coinbase: [venues.coinbase.ws, (ws) => ws.send(JSON.stringify({ type: 'subscribe', product_ids: ['BTC-USDT', 'ETH-USDT'], channels: ['level2', 'matches'] }))],
+    kraken: [venues.kraken.ws, (ws) => ws.send(JSON.stringify({ method: 'subscribe', params: { channel: 'book', symbol: ['BTC/USDT', 'ETH/USDT'], depth: 10 } })) || ws.send(JSON.stringify({ method: 'subscribe', params: { channel: 'trade', symbol: ['BTC/USDT', 'ETH/USDT'] } }))],
+    okx: [venues.okx.ws, (ws) => ws.send(JSON.stringify({ op: 'subscribe', args: ['BTC-USDT', 'ETH-USDT'].flatMap((instId) => [{ channel: 'books', instId }, { channel: 'trades', instId }]) }))],
+    bybit: [venues.bybit.ws, (ws) => ws.send(JSON.stringify({ op: 'subscribe', args: ['orderbook.50.BTCUSDT', 'orderbook.50.ETHUSDT', 'publicTrade.BTCUSDT', 'publicTrade.ETHUSDT'] }))],
+  };
+  const results = {};
+  for (const rate of [1000, 5000, 20000]) {
+    await fetch(`${control}/api/rates`, { method: 'POST', body: JSON.stringify({ rate }) });
+    const before = (await (await fetch(`${control}/api/ground-truth`)).json()).eventsGenerated;
+    const t0 = Date.now();
+    const r = await count(Object.values(subs).map((s) => s[0]), Object.values(subs).map((s) => s[1]), ms);
+    const after = (await (await fetch(`${control}/api/ground-truth`)).json()).eventsGenerated;
+    results[rate] = { ...r, eventsPerSecond: Math.round((after - before) / ((Date.now() - t0) / 1000)), targetEventsPerSecond: rate * 10 };
+    await fetch(`${control}/api/rates`, { method: 'POST', body: JSON.stringify({ rate: 0 }) });
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  sim.child.kill('SIGTERM');
+
+  const best = Math.max(...Object.values(results).map((r) => r.framesPerSecond));
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    seconds,
+    baseline: { what: 'bare ws server pushing one pre-encoded frame to one client', ...baseline },
+    simulator: Object.fromEntries(Object.entries(results).map(([k, v]) => [`rate ${k}/s per market (10 markets)`, v])),
+    bestFramesPerSecond: best,
+    ratioToBaseline: Math.round((best / baseline.framesPerSecond) * 100) / 100,
+  };
+  mkdirSync(join(root, 'benchmarks/results'), { recursive: true });
+  writeFileSync(join(root, 'benchmarks/results/simulator-throughput.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const lines = [
+    `# Exchange simulator throughput (${report.date})`,
+    '',
+    `Machine: ${report.machine.cpus} cores, ${report.machine.model}, Node ${report.machine.node}. Each phase ${seconds} s after 1 s warm-up; simulator and client in separate processes on 127.0.0.1.`,
+    '',
+    '| run | frames/s received | MB/s | market events/s generated (target) |',
+    '|---|---:|---:|---:|',
+    `| baseline: bare ws, one pre-encoded frame | ${baseline.framesPerSecond} | ${baseline.mbPerSecond} | – |`,
+    ...Object.entries(results).map(([rate, r]) => `| simulator, 5 venues × 2 symbols, ${rate} events/s per market | ${r.framesPerSecond} | ${r.mbPerSecond} | ${r.eventsPerSecond} (${r.targetEventsPerSecond}) |`),
+    '',
+    `Best simulator throughput: ${best} frames/s = ${report.ratioToBaseline} × the bare-ws baseline.`,
+    '',
+  ];
+  writeFileSync(join(root, 'benchmarks/results/simulator-throughput.md'), lines.join('\n'));
+  console.log(lines.join('\n'));
+  process.exit(0);
+}
