@@ -26,6 +26,8 @@ export class NatsConnector {
   private currentState: NatsState = 'connecting';
   private lastError: string | undefined;
   private closing = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private wakeRetry: (() => void) | undefined;
   private readonly ready: Promise<NatsConnection>;
   reconnects = 0;
 
@@ -75,6 +77,8 @@ export class NatsConnector {
 
   async close(): Promise<void> {
     this.closing = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.wakeRetry?.();
     const nc = this.nc;
     if (!nc) {
       this.setState('closed');
@@ -93,20 +97,35 @@ export class NatsConnector {
       user: this.options.user,
       pass: this.options.pass,
       token: this.options.token,
-      waitOnFirstConnect: true,
+      // After the first connect the client reconnects forever by itself.
       maxReconnectAttempts: -1,
       reconnectTimeWait: this.options.reconnectTimeWaitMs ?? 1000,
       reconnectJitter: 500,
       pingInterval: 10_000,
       maxPingOut: 3,
     };
-    // waitOnFirstConnect keeps retrying until the first connect; only close() stops it.
-    const nc = await connect(opts);
+    // Until the first connect we retry here (capped, jittered backoff) so close() can stop it.
+    let nc: NatsConnection | undefined;
+    for (let attempt = 0; !nc; attempt++) {
+      if (this.closing) throw new Error('NATS connector closed before the first connect');
+      try {
+        nc = await connect(opts);
+      } catch (err) {
+        this.lastError = (err as Error).message;
+        const base = this.options.reconnectTimeWaitMs ?? 1000;
+        const delay = Math.min(base * 2 ** Math.min(attempt, 4), 10_000) * (0.5 + Math.random() / 2);
+        await new Promise<void>((resolve) => {
+          this.retryTimer = setTimeout(resolve, delay);
+          this.wakeRetry = resolve;
+        });
+      }
+    }
     if (this.closing) {
       await nc.close();
       throw new Error('NATS connector closed before the first connect');
     }
     this.nc = nc;
+    this.lastError = undefined;
     this.setState('connected');
     void this.watch(nc);
     void nc.closed().then((err) => {
