@@ -21,7 +21,15 @@ const seconds = Number(values.seconds);
 
 // Baseline server runs in a child process (like the simulator), so client and server use separate cores.
 if (values.child === 'baseline') {
-  const frame = JSON.stringify({ e: 'depthUpdate', E: Date.now(), s: 'BTCUSDT', U: 1, u: 1, b: [['60000.1', '0.52145']], a: [['60000.3', '1.20000']] });
+  const frame = JSON.stringify({
+    e: 'depthUpdate',
+    E: Date.now(),
+    s: 'BTCUSDT',
+    U: 1,
+    u: 1,
+    b: [['60000.1', '0.52145']],
+    a: [['60000.3', '1.20000']],
+  });
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
   wss.on('listening', () => process.stdout.write(`${wss.address().port}\n`));
   wss.on('connection', (ws) => {
@@ -84,23 +92,67 @@ async function main() {
 
   // Simulator: all five venues, two symbols, every market at a rate above what can be delivered.
   const port = 19300 + Math.floor(Math.random() * 500);
-  const sim = startChild([join(root, 'dist/tools/exchange-simulator/main.js'), '--port', String(port), '--rate', '0', '--symbols', 'BTC-USDT,ETH-USDT']);
+  const sim = startChild([
+    join(root, 'dist/tools/exchange-simulator/main.js'),
+    '--port',
+    String(port),
+    '--rate',
+    '0',
+    '--symbols',
+    'BTC-USDT,ETH-USDT',
+  ]);
   await sim.first;
   const control = `http://127.0.0.1:${port}`;
   const venues = (await (await fetch(`${control}/api/venues`)).json()).venues;
   const subs = {
-    binance: [`${venues.binance.rest.replace('http', 'ws')}/stream?streams=btcusdt@depth@100ms/btcusdt@trade/btcusdt@bookTicker/ethusdt@depth@100ms/ethusdt@trade/ethusdt@bookTicker`, () => undefined],
-    coinbase: [venues.coinbase.ws, (ws) => ws.send(JSON.stringify({ type: 'subscribe', product_ids: ['BTC-USDT', 'ETH-USDT'], channels: ['level2', 'matches'] }))],
-    kraken: [venues.kraken.ws, (ws) => ws.send(JSON.stringify({ method: 'subscribe', params: { channel: 'book', symbol: ['BTC/USDT', 'ETH/USDT'], depth: 10 } })) || ws.send(JSON.stringify({ method: 'subscribe', params: { channel: 'trade', symbol: ['BTC/USDT', 'ETH/USDT'] } }))],
-    okx: [venues.okx.ws, (ws) => ws.send(JSON.stringify({ op: 'subscribe', args: ['BTC-USDT', 'ETH-USDT'].flatMap((instId) => [{ channel: 'books', instId }, { channel: 'trades', instId }]) }))],
-    bybit: [venues.bybit.ws, (ws) => ws.send(JSON.stringify({ op: 'subscribe', args: ['orderbook.50.BTCUSDT', 'orderbook.50.ETHUSDT', 'publicTrade.BTCUSDT', 'publicTrade.ETHUSDT'] }))],
+    binance: [
+      `${venues.binance.rest.replace('http', 'ws')}/stream?streams=btcusdt@depth@100ms/btcusdt@trade/btcusdt@bookTicker/ethusdt@depth@100ms/ethusdt@trade/ethusdt@bookTicker`,
+      () => undefined,
+    ],
+    coinbase: [
+      venues.coinbase.ws,
+      (ws) => ws.send(JSON.stringify({ type: 'subscribe', product_ids: ['BTC-USDT', 'ETH-USDT'], channels: ['level2', 'matches'] })),
+    ],
+    kraken: [
+      venues.kraken.ws,
+      (ws) =>
+        ws.send(JSON.stringify({ method: 'subscribe', params: { channel: 'book', symbol: ['BTC/USDT', 'ETH/USDT'], depth: 10 } })) ||
+        ws.send(JSON.stringify({ method: 'subscribe', params: { channel: 'trade', symbol: ['BTC/USDT', 'ETH/USDT'] } })),
+    ],
+    okx: [
+      venues.okx.ws,
+      (ws) =>
+        ws.send(
+          JSON.stringify({
+            op: 'subscribe',
+            args: ['BTC-USDT', 'ETH-USDT'].flatMap((instId) => [
+              { channel: 'books', instId },
+              { channel: 'trades', instId },
+            ]),
+          }),
+        ),
+    ],
+    bybit: [
+      venues.bybit.ws,
+      (ws) =>
+        ws.send(
+          JSON.stringify({
+            op: 'subscribe',
+            args: ['orderbook.50.BTCUSDT', 'orderbook.50.ETHUSDT', 'publicTrade.BTCUSDT', 'publicTrade.ETHUSDT'],
+          }),
+        ),
+    ],
   };
   const results = {};
   for (const rate of [1000, 5000, 20000]) {
     await fetch(`${control}/api/rates`, { method: 'POST', body: JSON.stringify({ rate }) });
     const before = (await (await fetch(`${control}/api/ground-truth`)).json()).eventsGenerated;
     const t0 = Date.now();
-    const r = await count(Object.values(subs).map((s) => s[0]), Object.values(subs).map((s) => s[1]), ms);
+    const r = await count(
+      Object.values(subs).map((s) => s[0]),
+      Object.values(subs).map((s) => s[1]),
+      ms,
+    );
     const after = (await (await fetch(`${control}/api/ground-truth`)).json()).eventsGenerated;
     results[rate] = { ...r, eventsPerSecond: Math.round((after - before) / ((Date.now() - t0) / 1000)), targetEventsPerSecond: rate * 10 };
     await fetch(`${control}/api/rates`, { method: 'POST', body: JSON.stringify({ rate: 0 }) });
@@ -128,7 +180,10 @@ async function main() {
     '| run | frames/s received | MB/s | market events/s generated (target) |',
     '|---|---:|---:|---:|',
     `| baseline: bare ws, one pre-encoded frame | ${baseline.framesPerSecond} | ${baseline.mbPerSecond} | – |`,
-    ...Object.entries(results).map(([rate, r]) => `| simulator, 5 venues × 2 symbols, ${rate} events/s per market | ${r.framesPerSecond} | ${r.mbPerSecond} | ${r.eventsPerSecond} (${r.targetEventsPerSecond}) |`),
+    ...Object.entries(results).map(
+      ([rate, r]) =>
+        `| simulator, 5 venues × 2 symbols, ${rate} events/s per market | ${r.framesPerSecond} | ${r.mbPerSecond} | ${r.eventsPerSecond} (${r.targetEventsPerSecond}) |`,
+    ),
     '',
     `Best simulator throughput: ${best} frames/s = ${report.ratioToBaseline} × the bare-ws baseline.`,
     '',

@@ -22,7 +22,13 @@ const infra = [
 
 const services = [
   { name: 'exchange-simulator', main: 'dist/tools/exchange-simulator/main.js', port: 9100, health: '/health', env: {} },
-  { name: 'market-data-gateway', main: 'dist/apps/market-data-gateway/main.js', port: 3001, health: '/health/readiness', env: { SIMULATOR_URL: 'http://127.0.0.1:9100' } },
+  {
+    name: 'market-data-gateway',
+    main: 'dist/apps/market-data-gateway/main.js',
+    port: 3001,
+    health: '/health/readiness',
+    env: { SIMULATOR_URL: 'http://127.0.0.1:9100' },
+  },
   { name: 'cache-service', main: 'dist/apps/cache-service/main.js', port: 3002, health: '/health/readiness', env: {} },
   { name: 'db-proxy', main: 'dist/apps/db-proxy/main.js', port: 3003, health: '/health/readiness', env: {} },
   { name: 'monitor', main: 'dist/apps/monitor/main.js', port: 3000, health: '/health/readiness', env: {} },
@@ -56,7 +62,11 @@ async function main() {
   }
   if (!args.has('--no-build')) {
     const projects = services.map((s) => s.name).filter((n) => existsSync(join(root, n === 'exchange-simulator' ? 'tools' : 'apps', n)));
-    const r = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', ...projects], { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } });
+    const r = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', ...projects], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, NX_DAEMON: 'false' },
+    });
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
   services.forEach((svc, i) => {

@@ -1,3 +1,3 @@
 import { describeServiceContract } from '@cryptoscalp/testing';
 
-describeServiceContract({ app: 'cache-service', dependencies: ['nats','redis'] });
+describeServiceContract({ app: 'cache-service', dependencies: ['nats', 'redis'] });

@@ -1,3 +1,3 @@
 import { describeServiceContract } from '@cryptoscalp/testing';
 
-describeServiceContract({ app: 'db-proxy', dependencies: ['nats','postgres'] });
+describeServiceContract({ app: 'db-proxy', dependencies: ['nats', 'postgres'] });

@@ -11,7 +11,7 @@ export class AppModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot({ service: SERVICE_NAME, config,  })],
+      imports: [PlatformModule.forRoot({ service: SERVICE_NAME, config })],
     };
   }
 }

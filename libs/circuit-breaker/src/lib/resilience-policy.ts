@@ -98,7 +98,9 @@ export class ResiliencePolicy {
       const r = options.retry;
       parts.push(
         retry(
-          handleWhen((err) => !(err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError || err instanceof BulkheadRejectedError)),
+          handleWhen(
+            (err) => !(err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError || err instanceof BulkheadRejectedError),
+          ),
           { maxAttempts: r.maxAttempts, backoff: new ExponentialBackoff({ initialDelay: r.initialDelayMs, maxDelay: r.maxDelayMs }) },
         ),
       );

@@ -41,7 +41,9 @@ describe('resilience policies', () => {
   });
 
   it('opens on the failure ratio of a count window once enough calls were seen', async () => {
-    const p = registry.create('ratio', { breaker: { window: { kind: 'count', size: 10, threshold: 0.5, minimumCalls: 6 }, halfOpenAfterMs: 1000 } });
+    const p = registry.create('ratio', {
+      breaker: { window: { kind: 'count', size: 10, threshold: 0.5, minimumCalls: 6 }, halfOpenAfterMs: 1000 },
+    });
     for (const f of [ok, fail, ok, fail, fail]) await p.execute(f).catch(() => undefined);
     expect(p.state).toBe('closed'); // 3 of 5: below the minimum number of calls
     await p.execute(fail).catch(() => undefined); // 4 of 6 failed > 0.5
@@ -49,13 +51,17 @@ describe('resilience policies', () => {
   });
 
   it('opens on a sampling (time) window', async () => {
-    const p = registry.create('sampling', { breaker: { window: { kind: 'sampling', durationMs: 1000, threshold: 0.5, minimumRps: 1 }, halfOpenAfterMs: 1000 } });
+    const p = registry.create('sampling', {
+      breaker: { window: { kind: 'sampling', durationMs: 1000, threshold: 0.5, minimumRps: 1 }, halfOpenAfterMs: 1000 },
+    });
     for (let i = 0; i < 10; i++) await p.execute(fail).catch(() => undefined);
     expect(p.state).toBe('open');
   });
 
   it('a critical open breaker reports fail', async () => {
-    const p = registry.create('critical', { breaker: { window: { kind: 'consecutive', failures: 1 }, halfOpenAfterMs: 10_000, critical: true } });
+    const p = registry.create('critical', {
+      breaker: { window: { kind: 'consecutive', failures: 1 }, halfOpenAfterMs: 10_000, critical: true },
+    });
     await p.execute(fail).catch(() => undefined);
     expect(p.health()).toBe('fail');
   });

@@ -15,7 +15,11 @@ const port = (fallback: number) =>
     .default(fallback);
 
 const positiveMs = (fallback: number) =>
-  z.coerce.number({ error: 'expected a duration in milliseconds' }).int().positive('expected a positive number of milliseconds').default(fallback);
+  z.coerce
+    .number({ error: 'expected a duration in milliseconds' })
+    .int()
+    .positive('expected a positive number of milliseconds')
+    .default(fallback);
 
 const urlList = (protocols: string[], fallback: string) =>
   z
@@ -56,7 +60,11 @@ export const baseEnv = {
   INSTANCE_ID: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 characters of letters, digits, "-" or "_"')
-    .default(`${hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40)}-${process.pid}`),
+    .default(
+      `${hostname()
+        .replace(/[^A-Za-z0-9_-]/g, '-')
+        .slice(0, 40)}-${process.pid}`,
+    ),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Release reported in health bodies and heartbeats (the image sets it). */
   APP_VERSION: z.string().min(1).default('0.1.0'),
@@ -93,7 +101,10 @@ export const redisEnv = {
     .refine((v) => /^rediss?:\/\//.test(v), 'expected a redis:// or rediss:// URL'),
   REDIS_PASSWORD: optionalSecret,
   /** Every key this deployment writes starts with this prefix. */
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]*$/, 'expected letters, digits, "_", ":", "." or "-"').default('cs:'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]*$/, 'expected letters, digits, "_", ":", "." or "-"')
+    .default('cs:'),
 };
 
 export const postgresEnv = {
@@ -102,7 +113,10 @@ export const postgresEnv = {
     .default('postgres://postgres@127.0.0.1:5432/postgres')
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'expected a postgres:// URL'),
   POSTGRES_PASSWORD: optionalSecret,
-  POSTGRES_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier').default('public'),
+  POSTGRES_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier')
+    .default('public'),
   POSTGRES_POOL_MAX: z.coerce.number().int().min(1, 'expected at least 1 connection').max(500).default(10),
   POSTGRES_CONNECT_TIMEOUT_MS: positiveMs(5000),
 };

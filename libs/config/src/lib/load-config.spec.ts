@@ -70,10 +70,14 @@ describe('loadConfig', () => {
   });
 
   it('rejects a missing secret file and a secret set twice', () => {
-    expect(problems({ REDIS_PASSWORD_FILE: join(dir, 'nope') })[0]).toMatch(/^REDIS_PASSWORD_FILE: cannot read secret file ".*nope" \(ENOENT\)$/);
+    expect(problems({ REDIS_PASSWORD_FILE: join(dir, 'nope') })[0]).toMatch(
+      /^REDIS_PASSWORD_FILE: cannot read secret file ".*nope" \(ENOENT\)$/,
+    );
     const file = join(dir, 'tok');
     writeFileSync(file, 't');
-    expect(problems({ NATS_TOKEN: 'x', NATS_TOKEN_FILE: file })[0]).toBe('NATS_TOKEN_FILE: set together with NATS_TOKEN; set only one of them');
+    expect(problems({ NATS_TOKEN: 'x', NATS_TOKEN_FILE: file })[0]).toBe(
+      'NATS_TOKEN_FILE: set together with NATS_TOKEN; set only one of them',
+    );
   });
 
   it('ignores *_FILE variables that are not part of the schema', () => {
@@ -85,7 +89,10 @@ describe('loadConfig', () => {
     const b = join(dir, 'b.env');
     writeFileSync(a, 'HTTP_PORT=4001\nLOG_LEVEL=debug\n');
     writeFileSync(b, 'HTTP_PORT=4002\n');
-    expect(loadConfig(schema, { env: {}, envFiles: [a, b, join(dir, 'missing.env')] })).toMatchObject({ HTTP_PORT: 4002, LOG_LEVEL: 'debug' });
+    expect(loadConfig(schema, { env: {}, envFiles: [a, b, join(dir, 'missing.env')] })).toMatchObject({
+      HTTP_PORT: 4002,
+      LOG_LEVEL: 'debug',
+    });
     expect(loadConfig(schema, { env: { HTTP_PORT: '4003' }, envFiles: [a] }).HTTP_PORT).toBe(4003);
   });
 });

@@ -44,11 +44,20 @@ describe('health (Terminus wiring, IETF body, tri-state)', () => {
   });
 
   it('reports warn (200) when a component is degraded and fail (503) when a critical one fails', async () => {
-    registry.register({ name: 'redis', critical: true, check: () => ({ status: 'warn', observedValue: 80, observedUnit: 'ms', output: 'slow' }) });
+    registry.register({
+      name: 'redis',
+      critical: true,
+      check: () => ({ status: 'warn', observedValue: 80, observedUnit: 'ms', output: 'slow' }),
+    });
     let r = await get('/health/readiness');
     expect(r.status).toBe(200);
     expect(r.body.status).toBe('warn');
-    expect(r.body.checks['redis:responseTime'][0]).toMatchObject({ componentId: 'redis', status: 'warn', observedValue: 80, observedUnit: 'ms' });
+    expect(r.body.checks['redis:responseTime'][0]).toMatchObject({
+      componentId: 'redis',
+      status: 'warn',
+      observedValue: 80,
+      observedUnit: 'ms',
+    });
 
     registry.register({ name: 'postgres', critical: true, check: () => Promise.reject(new Error('connection refused')) });
     r = await get('/health/readiness');

@@ -80,7 +80,14 @@ export class HealthController {
         eventLoop: this.eventLoop.result(),
         components: Object.values(body.checks)
           .flat()
-          .map((c) => ({ name: c.componentId, status: c.status, critical: c.critical, observedValue: c.observedValue, observedUnit: c.observedUnit, output: c.output })),
+          .map((c) => ({
+            name: c.componentId,
+            status: c.status,
+            critical: c.critical,
+            observedValue: c.observedValue,
+            observedUnit: c.observedUnit,
+            output: c.output,
+          })),
       },
       200,
     );

@@ -17,7 +17,11 @@ export class HealthModule implements OnModuleInit, OnModuleDestroy {
       // Terminus evaluates the indicators; it logs nothing itself (our body carries the reasons).
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
-      providers: [{ provide: HEALTH_MODULE_OPTIONS, useValue: options }, { provide: EventLoopProbe, useFactory: () => new EventLoopProbe() }, HealthRegistry],
+      providers: [
+        { provide: HEALTH_MODULE_OPTIONS, useValue: options },
+        { provide: EventLoopProbe, useFactory: () => new EventLoopProbe() },
+        HealthRegistry,
+      ],
       exports: [HealthRegistry, EventLoopProbe],
     };
   }

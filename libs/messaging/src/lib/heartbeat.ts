@@ -54,10 +54,7 @@ export class HeartbeatPublisher {
   }
 
   beat(): boolean {
-    const ok = this.nats.publish(
-      this.subjects.heartbeat(this.options.service, this.options.instance),
-      encodeJson(this.message()),
-    );
+    const ok = this.nats.publish(this.subjects.heartbeat(this.options.service, this.options.instance), encodeJson(this.message()));
     if (ok) this.sent++;
     return ok;
   }

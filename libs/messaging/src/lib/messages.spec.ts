@@ -86,7 +86,16 @@ describe('codec', () => {
   });
 
   it('validates heartbeats', () => {
-    const hb = { v: 1, service: 'monitor', instance: 'm1', version: '0.1.0', healthUrl: 'http://m1:3000/health', status: 'warn', startedAt: 1, time: 2 };
+    const hb = {
+      v: 1,
+      service: 'monitor',
+      instance: 'm1',
+      version: '0.1.0',
+      healthUrl: 'http://m1:3000/health',
+      status: 'warn',
+      startedAt: 1,
+      time: 2,
+    };
     expect(decodeJson(HeartbeatSchema, JSON.stringify(hb), 'h').status).toBe('warn');
     expect(() => decodeJson(HeartbeatSchema, JSON.stringify({ ...hb, status: 'ok' }), 'h')).toThrow(/status/);
   });

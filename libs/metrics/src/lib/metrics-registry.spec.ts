@@ -22,7 +22,10 @@ describe('MetricsRegistry', () => {
     const hist = families.find((f) => f.name === 'cs_op_seconds');
     expect(hist?.type).toBe('HISTOGRAM');
     expect(Object.keys(hist?.metrics[0]?.buckets ?? {})).toHaveLength(LATENCY_BUCKETS_SECONDS.length + 1);
-    expect(families.find((f) => f.name === 'cs_things_total')?.metrics[0]).toMatchObject({ value: '3', labels: { kind: 'a', service: 's', instance: 'i' } });
+    expect(families.find((f) => f.name === 'cs_things_total')?.metrics[0]).toMatchObject({
+      value: '3',
+      labels: { kind: 'a', service: 's', instance: 'i' },
+    });
   });
 
   it('latency buckets are sorted and span 50 µs to 10 s', () => {

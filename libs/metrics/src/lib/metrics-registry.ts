@@ -35,7 +35,10 @@ export class MetricsRegistry {
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
     const full = this.prefix + name;
-    return (this.registry.getSingleMetric(full) as Counter<L> | undefined) ?? new Counter({ name: full, help, labelNames, registers: [this.registry] });
+    return (
+      (this.registry.getSingleMetric(full) as Counter<L> | undefined) ??
+      new Counter({ name: full, help, labelNames, registers: [this.registry] })
+    );
   }
 
   gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = [], collect?: (this: Gauge<L>) => void): Gauge<L> {
@@ -48,7 +51,10 @@ export class MetricsRegistry {
 
   histogram<L extends string>(name: string, help: string, labelNames: readonly L[] = [], buckets = LATENCY_BUCKETS_SECONDS): Histogram<L> {
     const full = this.prefix + name;
-    return (this.registry.getSingleMetric(full) as Histogram<L> | undefined) ?? new Histogram({ name: full, help, labelNames, buckets, registers: [this.registry] });
+    return (
+      (this.registry.getSingleMetric(full) as Histogram<L> | undefined) ??
+      new Histogram({ name: full, help, labelNames, buckets, registers: [this.registry] })
+    );
   }
 
   /** Prometheus text exposition format. */

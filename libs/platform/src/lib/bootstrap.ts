@@ -22,8 +22,15 @@ export interface StartedService {
  * Creates, wires and starts a hybrid service (HTTP + NATS microservice on one connection).
  * Does not install signal handlers (see `runService`), so tests can start several in one process.
  */
-export async function startService(rootModule: Type<unknown> | DynamicModule, opts: { logs?: boolean; /** Overrides HTTP_PORT (0 = any free port, for tests). */ port?: number } = {}): Promise<StartedService> {
-  const app = await NestFactory.create(rootModule, { bufferLogs: true, abortOnError: false, logger: opts.logs === false ? false : undefined });
+export async function startService(
+  rootModule: Type<unknown> | DynamicModule,
+  opts: { logs?: boolean; /** Overrides HTTP_PORT (0 = any free port, for tests). */ port?: number } = {},
+): Promise<StartedService> {
+  const app = await NestFactory.create(rootModule, {
+    bufferLogs: true,
+    abortOnError: false,
+    logger: opts.logs === false ? false : undefined,
+  });
   if (opts.logs !== false) app.useLogger(app.get(Logger));
   const options = app.get<PlatformOptions>(PLATFORM_OPTIONS);
   const { config, service } = options;

@@ -16,7 +16,9 @@ const schema = z.object({ ...baseEnv, ...natsEnv, ...redisEnv, HTTP_PORT: httpPo
 class Trippable {
   readonly policy;
   constructor(registry: ResilienceRegistry) {
-    this.policy = registry.create('downstream', { breaker: { window: { kind: 'consecutive', failures: 2 }, halfOpenAfterMs: 60_000, critical: true } });
+    this.policy = registry.create('downstream', {
+      breaker: { window: { kind: 'consecutive', failures: 2 }, halfOpenAfterMs: 60_000, critical: true },
+    });
   }
 }
 
@@ -24,7 +26,11 @@ class Trippable {
 class SpecModule {
   static forRoot(env: Record<string, string>): DynamicModule {
     const config = loadConfig(schema, { env });
-    return { module: SpecModule, imports: [PlatformModule.forRoot({ service: 'spec-service', config, redis: true })], providers: [Trippable] };
+    return {
+      module: SpecModule,
+      imports: [PlatformModule.forRoot({ service: 'spec-service', config, redis: true })],
+      providers: [Trippable],
+    };
   }
 }
 
@@ -70,7 +76,14 @@ describe('PlatformModule (in process, real NATS and Redis)', () => {
     const { policy } = svc.app.get(Trippable);
     for (let i = 0; i < 2; i++) await policy.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
     for await (const m of events) {
-      expect(m.json()).toMatchObject({ v: 1, service: 'spec-service', instance: 'p1', kind: 'breaker', severity: 'warn', data: { name: 'downstream', state: 'open' } });
+      expect(m.json()).toMatchObject({
+        v: 1,
+        service: 'spec-service',
+        instance: 'p1',
+        kind: 'breaker',
+        severity: 'warn',
+        data: { name: 'downstream', state: 'open' },
+      });
     }
     const res = await fetch(`${svc.url}/health/readiness`);
     expect(res.status).toBe(503);

@@ -36,7 +36,8 @@ export class PostgresConnector {
     } catch (err) {
       this.lastError = (err as Error).message;
       const delay = Math.min(250 * 2 ** Math.min(this.attempts, 4), 5000) + Math.floor(Math.random() * 250);
-      if (this.attempts === 1 || this.attempts % 10 === 0) this.logger.warn(`Postgres connect attempt ${this.attempts} failed: ${this.lastError}; retrying`);
+      if (this.attempts === 1 || this.attempts % 10 === 0)
+        this.logger.warn(`Postgres connect attempt ${this.attempts} failed: ${this.lastError}; retrying`);
       this.timer = setTimeout(() => void this.attempt(), delay);
     }
   }

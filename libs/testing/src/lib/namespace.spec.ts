@@ -37,7 +37,10 @@ describe('test helpers', () => {
   });
 
   it('parses Prometheus text and rejects garbage', () => {
-    expect(parsePrometheusText('# HELP x_total X\n# TYPE x_total counter\nx_total{a="b"} 2\n')[0]).toMatchObject({ name: 'x_total', type: 'COUNTER' });
+    expect(parsePrometheusText('# HELP x_total X\n# TYPE x_total counter\nx_total{a="b"} 2\n')[0]).toMatchObject({
+      name: 'x_total',
+      type: 'COUNTER',
+    });
     expect(() => parsePrometheusText('# TYPE x counter\nx{a="b" 1\n')).toThrow();
   });
 });

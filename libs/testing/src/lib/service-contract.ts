@@ -98,7 +98,13 @@ export function describeServiceContract({ app, dependencies }: ServiceContractOp
         beat = m.json<Record<string, unknown>>();
         if (beat['status'] === 'pass') break;
       }
-      expect(beat).toMatchObject({ v: 1, service: app, instance: `${ns.id}-1`, status: 'pass', healthUrl: expect.stringMatching(/\/health$/) });
+      expect(beat).toMatchObject({
+        v: 1,
+        service: app,
+        instance: `${ns.id}-1`,
+        status: 'pass',
+        healthUrl: expect.stringMatching(/\/health$/),
+      });
       // Nest NATS transport protocol: { pattern, data, id } → { id, response, isDisposed }
       const subject = `${ns.subjectPrefix}svc.status.${app}.${ns.id}-1`;
       const reply = await waitFor(async () => {
@@ -151,10 +157,14 @@ export function describeServiceContract({ app, dependencies }: ServiceContractOp
       const s = await start(baseEnv());
       await waitFor(async () => (await getJson(`${s.url}/health/readiness`)).status === 200, 15_000);
       s.child.kill('SIGTERM');
-      const during = await waitFor(async () => {
-        const r = await getJson(`${s.url}/health/readiness`);
-        return r.status === 503 ? r : undefined;
-      }, 1000, 20);
+      const during = await waitFor(
+        async () => {
+          const r = await getJson(`${s.url}/health/readiness`);
+          return r.status === 503 ? r : undefined;
+        },
+        1000,
+        20,
+      );
       expect(during.body).toMatchObject({ status: 'fail', output: 'shutting down' });
       expect(await s.exited).toBe(0);
     });

@@ -62,10 +62,14 @@ export function spawnService(main: string, env: Record<string, string>, port: nu
 
 /** Waits until the service answers HTTP at all (any status). */
 export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void> {
-  await waitFor(async () => {
-    const res = await fetch(url);
-    return res.status > 0;
-  }, timeoutMs, 100);
+  await waitFor(
+    async () => {
+      const res = await fetch(url);
+      return res.status > 0;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 export async function getJson(url: string): Promise<{ status: number; body: any; contentType: string | null }> {

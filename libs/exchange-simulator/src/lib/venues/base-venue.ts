@@ -4,8 +4,9 @@ import type { WebSocket } from 'ws';
 
 import type { MarketEvent, SyntheticMarket } from '../market/market';
 import { nativeSymbol, type Instrument } from '../market/instrument';
+import { withRestFaults } from './rest-faults';
 import { SimConnection } from './sim-connection';
-import type { Venue, VenueDeps, VenueName } from './venue';
+import { sendJson, type Venue, type VenueDeps, type VenueName } from './venue';
 
 /**
  * Connection bookkeeping shared by the five venues: subscription index, fan-out with one
@@ -159,6 +160,56 @@ export abstract class BaseVenue implements Venue {
     for (const c of this.conns.values()) c.drop();
     this.conns.clear();
     this.index.clear();
+  }
+
+  /**
+   * A REST book snapshot with the REST faults applied (429/418/slow): `render` builds the body
+   * from the venue's market for the instrument; `errorBody` renders the venue's rate-limit error.
+   */
+  protected serveSnapshot(
+    res: ServerResponse,
+    inst: Instrument,
+    errorBody: (status: number) => unknown,
+    render: (market: SyntheticMarket) => unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    withRestFaults(
+      this.deps.faults,
+      this.name,
+      inst.symbol,
+      res,
+      () => {
+        sendJson(res, 200, render(this.deps.markets.get(inst.symbol) as SyntheticMarket), headers);
+        this.deps.truth.sent(this.name, inst.symbol, 'rest_snapshot');
+      },
+      errorBody,
+    );
+  }
+
+  /**
+   * Book sequence bookkeeping for one event: consumes a `gap` fault (the update is then not
+   * sent and its sequence is reported as skipped). Returns true when the update must be skipped.
+   */
+  protected skipForGap(symbol: string, event: MarketEvent): boolean {
+    const gap = this.deps.faults.any('gap', this.name) && this.deps.faults.take('gap', { venue: this.name, symbol }) !== undefined;
+    if (gap) this.deps.truth.skipped(this.name, symbol, event.seq, event.seq);
+    else this.deps.truth.seq(this.name, symbol, event.seq);
+    return gap;
+  }
+
+  /** Consumes a `bad_checksum` fault for the symbol, if one is armed. */
+  protected corruptChecksum(symbol: string): boolean {
+    return (
+      this.deps.faults.any('bad_checksum', this.name) && this.deps.faults.take('bad_checksum', { venue: this.name, symbol }) !== undefined
+    );
+  }
+
+  /** True when the event changed the best bid or ask (top-of-book feeds publish then). */
+  protected touchesTop(event: MarketEvent, market: SyntheticMarket): boolean {
+    return event.changes.some((c) => {
+      const best = market.book.best(c.side);
+      return !best || (c.side === 'bid' ? c.px >= best.px : c.px <= best.px);
+    });
   }
 
   /** Parses a client frame; on bad JSON returns undefined (the venue answers with its error). */

@@ -4,7 +4,6 @@ import { formatFixed } from '../market/decimal';
 import type { Level, LevelChange } from '../market/order-book';
 import type { MarketEvent, SyntheticMarket } from '../market/market';
 import { BaseVenue } from './base-venue';
-import { withRestFaults } from './rest-faults';
 import type { SimConnection } from './sim-connection';
 import { sendJson } from './venue';
 
@@ -75,27 +74,13 @@ export class BinanceVenue extends BaseVenue {
         );
         return true;
       }
-      withRestFaults(
-        this.deps.faults,
-        this.name,
-        inst.symbol,
+      const fmt = (l: Level) => [formatFixed(l.px, inst.priceDecimals), formatFixed(l.sz, inst.sizeDecimals)];
+      this.serveSnapshot(
         res,
-        () => {
-          const m = this.deps.markets.get(inst.symbol);
-          if (!m) return sendJson(res, 400, { code: -1121, msg: 'Invalid symbol.' });
-          const fmt = (l: Level) => [formatFixed(l.px, inst.priceDecimals), formatFixed(l.sz, inst.sizeDecimals)];
-          sendJson(
-            res,
-            200,
-            { lastUpdateId: m.seq, bids: m.book.top('bid', limit).map(fmt), asks: m.book.top('ask', limit).map(fmt) },
-            headers,
-          );
-          this.deps.truth.sent(this.name, inst.symbol, 'rest_depth');
-        },
-        (status) => ({
-          code: status === 418 ? -1003 : -1003,
-          msg: status === 418 ? 'Way too much request weight used; IP banned.' : 'Too many requests.',
-        }),
+        inst,
+        (status) => ({ code: -1003, msg: status === 418 ? 'Way too much request weight used; IP banned.' : 'Too many requests.' }),
+        (m) => ({ lastUpdateId: m.seq, bids: m.book.top('bid', limit).map(fmt), asks: m.book.top('ask', limit).map(fmt) }),
+        headers,
       );
       return true;
     }
@@ -232,10 +217,7 @@ export class BinanceVenue extends BaseVenue {
       );
     }
     if (event.changes.length) {
-      if (this.deps.faults.any('gap', this.name) && this.deps.faults.take('gap', { venue: this.name, symbol })) {
-        this.deps.truth.skipped(this.name, symbol, event.seq, event.seq);
-      } else {
-        this.deps.truth.seq(this.name, symbol, event.seq);
+      if (!this.skipForGap(symbol, event)) {
         const levels = (side: 'bid' | 'ask') =>
           event.changes
             .filter((c: LevelChange) => c.side === side)
@@ -246,11 +228,7 @@ export class BinanceVenue extends BaseVenue {
         both(`${lower}@depth@100ms`, 'depthUpdate', diff);
         both(`${lower}@depth`, 'depthUpdate', diff);
       }
-      const touchesTop = event.changes.some((c) => {
-        const best = market.book.best(c.side);
-        return !best || (c.side === 'bid' ? c.px >= best.px : c.px <= best.px);
-      });
-      if (touchesTop) {
+      if (this.touchesTop(event, market)) {
         const b = market.book.best('bid');
         const a = market.book.best('ask');
         if (b && a)

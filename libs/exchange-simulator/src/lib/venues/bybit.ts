@@ -6,7 +6,6 @@ import type { MarketEvent, SyntheticMarket } from '../market/market';
 import type { Level, LevelChange } from '../market/order-book';
 import { BaseVenue } from './base-venue';
 import { DepthViews } from './depth-views';
-import { withRestFaults } from './rest-faults';
 import type { SimConnection } from './sim-connection';
 import { sendJson } from './venue';
 
@@ -46,30 +45,25 @@ export class BybitVenue extends BaseVenue {
     if (url.pathname !== '/v5/market/orderbook') return false;
     const inst = this.instrumentOf(url.searchParams.get('symbol') ?? '');
     if (!inst) return (sendJson(res, 200, { retCode: 10001, retMsg: 'params error: symbol invalid', result: {}, time: Date.now() }), true);
-    withRestFaults(
-      this.deps.faults,
-      this.name,
-      inst.symbol,
+    const limit = Math.min(200, Number(url.searchParams.get('limit') ?? 1) || 1);
+    const fmt = this.fmt(inst);
+    this.serveSnapshot(
       res,
-      () => {
-        const m = this.deps.markets.get(inst.symbol) as SyntheticMarket;
-        const limit = Math.min(200, Number(url.searchParams.get('limit') ?? 1) || 1);
-        const fmt = this.fmt(inst);
-        sendJson(res, 200, {
-          retCode: 0,
-          retMsg: 'OK',
-          result: {
-            s: this.native(inst),
-            b: m.book.top('bid', limit).map(fmt),
-            a: m.book.top('ask', limit).map(fmt),
-            ts: Date.now(),
-            u: m.seq,
-            seq: m.seq,
-          },
-          time: Date.now(),
-        });
-      },
+      inst,
       () => ({ retCode: 10006, retMsg: 'Too many visits!', result: {}, time: Date.now() }),
+      (m) => ({
+        retCode: 0,
+        retMsg: 'OK',
+        result: {
+          s: this.native(inst),
+          b: m.book.top('bid', limit).map(fmt),
+          a: m.book.top('ask', limit).map(fmt),
+          ts: Date.now(),
+          u: m.seq,
+          seq: m.seq,
+        },
+        time: Date.now(),
+      }),
     );
     return true;
   }
@@ -203,9 +197,7 @@ export class BybitVenue extends BaseVenue {
       );
     }
     if (!event.changes.length) return;
-    const gap = this.deps.faults.any('gap', this.name) && this.deps.faults.take('gap', { venue: this.name, symbol });
-    if (gap) this.deps.truth.skipped(this.name, symbol, event.seq, event.seq);
-    else this.deps.truth.seq(this.name, symbol, event.seq);
+    const gap = this.skipForGap(symbol, event);
     const reset =
       this.deps.faults.any('book_reset', this.name) && this.deps.faults.take('book_reset', { venue: this.name, symbol }) !== undefined;
     for (const depth of DEPTHS) {

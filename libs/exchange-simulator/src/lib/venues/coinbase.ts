@@ -4,7 +4,6 @@ import { formatFixed } from '../market/decimal';
 import type { Level } from '../market/order-book';
 import type { MarketEvent, SyntheticMarket } from '../market/market';
 import { BaseVenue } from './base-venue';
-import { withRestFaults } from './rest-faults';
 import type { SimConnection } from './sim-connection';
 import { sendJson } from './venue';
 
@@ -41,24 +40,18 @@ export class CoinbaseVenue extends BaseVenue {
     if (!m) return false;
     const inst = this.instrumentOf(m[1] as string);
     if (!inst) return (sendJson(res, 404, { message: 'NotFound' }), true);
-    withRestFaults(
-      this.deps.faults,
-      this.name,
-      inst.symbol,
+    const fmt = (l: Level) => [formatFixed(l.px, inst.priceDecimals), formatFixed(l.sz, inst.sizeDecimals), 1];
+    const depth = url.searchParams.get('level') === '1' ? 1 : 50_000;
+    this.serveSnapshot(
       res,
-      () => {
-        const market = this.deps.markets.get(inst.symbol) as SyntheticMarket;
-        const fmt = (l: Level) => [formatFixed(l.px, inst.priceDecimals), formatFixed(l.sz, inst.sizeDecimals), 1];
-        const depth = url.searchParams.get('level') === '1' ? 1 : 50_000;
-        sendJson(res, 200, {
-          sequence: market.seq,
-          bids: market.book.top('bid', depth).map(fmt),
-          asks: market.book.top('ask', depth).map(fmt),
-          time: new Date().toISOString(),
-        });
-        this.deps.truth.sent(this.name, inst.symbol, 'rest_book');
-      },
+      inst,
       (status) => ({ message: status === 429 ? 'Public rate limit exceeded' : 'Forbidden' }),
+      (m) => ({
+        sequence: m.seq,
+        bids: m.book.top('bid', depth).map(fmt),
+        asks: m.book.top('ask', depth).map(fmt),
+        time: new Date().toISOString(),
+      }),
     );
     return true;
   }
@@ -197,11 +190,7 @@ export class CoinbaseVenue extends BaseVenue {
       });
     }
     if (event.changes.length) {
-      if (this.deps.faults.any('gap', this.name) && this.deps.faults.take('gap', { venue: this.name, symbol })) {
-        this.deps.truth.skipped(this.name, symbol, event.seq, event.seq);
-        return;
-      }
-      this.deps.truth.seq(this.name, symbol, event.seq);
+      if (this.skipForGap(symbol, event)) return;
       this.broadcast(`level2|${symbol}`, symbol, 'l2update', () =>
         JSON.stringify({
           type: 'l2update',

@@ -7,7 +7,6 @@ import type { MarketEvent, SyntheticMarket } from '../market/market';
 import type { Level, LevelChange } from '../market/order-book';
 import { BaseVenue } from './base-venue';
 import { DepthViews } from './depth-views';
-import { withRestFaults } from './rest-faults';
 import type { SimConnection } from './sim-connection';
 import { sendJson } from './venue';
 
@@ -46,22 +45,16 @@ export class KrakenVenue extends BaseVenue {
     const pair = url.searchParams.get('pair') ?? '';
     const inst = this.deps.instruments.find((i) => `${i.base}${i.quote}` === pair.toUpperCase() || this.native(i) === pair.toUpperCase());
     if (!inst) return (sendJson(res, 200, { error: ['EQuery:Unknown asset pair'] }), true);
-    withRestFaults(
-      this.deps.faults,
-      this.name,
-      inst.symbol,
+    const count = Math.min(500, Number(url.searchParams.get('count') ?? 100) || 100);
+    this.serveSnapshot(
       res,
-      () => {
-        const m = this.deps.markets.get(inst.symbol) as SyntheticMarket;
-        const count = Math.min(500, Number(url.searchParams.get('count') ?? 100) || 100);
+      inst,
+      () => ({ error: ['EGeneral:Too many requests'] }),
+      (m) => {
         const ts = Math.floor(Date.now() / 1000);
         const fmt = (l: Level) => [formatFixed(l.px, inst.priceDecimals), formatFixed(l.sz, inst.sizeDecimals), ts];
-        sendJson(res, 200, {
-          error: [],
-          result: { [pair]: { bids: m.book.top('bid', count).map(fmt), asks: m.book.top('ask', count).map(fmt) } },
-        });
+        return { error: [], result: { [pair]: { bids: m.book.top('bid', count).map(fmt), asks: m.book.top('ask', count).map(fmt) } } };
       },
-      () => ({ error: ['EGeneral:Too many requests'] }),
     );
     return true;
   }
@@ -219,9 +212,7 @@ export class KrakenVenue extends BaseVenue {
       });
     }
     if (!event.changes.length) return;
-    const gap = this.deps.faults.any('gap', this.name) && this.deps.faults.take('gap', { venue: this.name, symbol });
-    if (gap) this.deps.truth.skipped(this.name, symbol, event.seq, event.seq);
-    else this.deps.truth.seq(this.name, symbol, event.seq);
+    const gap = this.skipForGap(symbol, event);
     for (const depth of DEPTHS) {
       const key = `book|${symbol}|${depth}`;
       if (!this.views.has(key)) continue;
@@ -231,9 +222,7 @@ export class KrakenVenue extends BaseVenue {
       }
       const changes = this.views.changes(key, market.book, depth, event.changes);
       if (gap || changes.length === 0) continue;
-      const corrupt =
-        this.deps.faults.any('bad_checksum', this.name) &&
-        this.deps.faults.take('bad_checksum', { venue: this.name, symbol }) !== undefined;
+      const corrupt = this.corruptChecksum(symbol);
       const side = (s: 'bid' | 'ask') => changes.filter((c: LevelChange) => c.side === s);
       this.broadcast(key, symbol, 'book_update', () => this.bookFrame('update', inst, side('bid'), side('ask'), market, corrupt));
     }

@@ -7,7 +7,6 @@ import type { MarketEvent, SyntheticMarket } from '../market/market';
 import type { Level, LevelChange } from '../market/order-book';
 import { BaseVenue } from './base-venue';
 import { DepthViews } from './depth-views';
-import { withRestFaults } from './rest-faults';
 import type { SimConnection } from './sim-connection';
 import { sendJson } from './venue';
 
@@ -46,22 +45,17 @@ export class OkxVenue extends BaseVenue {
     if (url.pathname !== '/api/v5/market/books') return false;
     const inst = this.instrumentOf(url.searchParams.get('instId') ?? '');
     if (!inst) return (sendJson(res, 200, { code: '51001', msg: "Instrument ID doesn't exist.", data: [] }), true);
-    withRestFaults(
-      this.deps.faults,
-      this.name,
-      inst.symbol,
+    const sz = Math.min(400, Number(url.searchParams.get('sz') ?? 1) || 1);
+    const fmt = this.fmt(inst);
+    this.serveSnapshot(
       res,
-      () => {
-        const m = this.deps.markets.get(inst.symbol) as SyntheticMarket;
-        const sz = Math.min(400, Number(url.searchParams.get('sz') ?? 1) || 1);
-        const fmt = this.fmt(inst);
-        sendJson(res, 200, {
-          code: '0',
-          msg: '',
-          data: [{ asks: m.book.top('ask', sz).map(fmt), bids: m.book.top('bid', sz).map(fmt), ts: String(Date.now()) }],
-        });
-      },
+      inst,
       () => ({ code: '50011', msg: 'Too Many Requests', data: [] }),
+      (m) => ({
+        code: '0',
+        msg: '',
+        data: [{ asks: m.book.top('ask', sz).map(fmt), bids: m.book.top('bid', sz).map(fmt), ts: String(Date.now()) }],
+      }),
     );
     return true;
   }
@@ -210,9 +204,7 @@ export class OkxVenue extends BaseVenue {
     }
     if (!event.changes.length) return;
     const key = `books|${symbol}`;
-    const gap = this.deps.faults.any('gap', this.name) && this.deps.faults.take('gap', { venue: this.name, symbol });
-    if (gap) this.deps.truth.skipped(this.name, symbol, event.seq, event.seq);
-    else this.deps.truth.seq(this.name, symbol, event.seq);
+    const gap = this.skipForGap(symbol, event);
     if (this.views.has(key)) {
       if (!this.subscribers(key)) this.views.stop(key);
       else {
@@ -220,9 +212,7 @@ export class OkxVenue extends BaseVenue {
         const prev = this.lastSeq.get(symbol) ?? -1;
         if (gap) this.lastSeq.set(symbol, market.seq);
         else if (changes.length) {
-          const corrupt =
-            this.deps.faults.any('bad_checksum', this.name) &&
-            this.deps.faults.take('bad_checksum', { venue: this.name, symbol }) !== undefined;
+          const corrupt = this.corruptChecksum(symbol);
           const side = (s: 'bid' | 'ask') => changes.filter((c: LevelChange) => c.side === s);
           this.broadcast(key, symbol, 'books_update', () =>
             this.bookFrame('update', inst, side('bid'), side('ask'), market, prev, corrupt),
@@ -230,11 +220,7 @@ export class OkxVenue extends BaseVenue {
         }
       }
     }
-    const touchesTop = event.changes.some((c) => {
-      const best = market.book.best(c.side);
-      return !best || (c.side === 'bid' ? c.px >= best.px : c.px <= best.px);
-    });
-    if (touchesTop) {
+    if (this.touchesTop(event, market)) {
       const b = market.book.best('bid');
       const a = market.book.best('ask');
       if (b && a) {
