@@ -100,7 +100,7 @@ async function main() {
   setTimeout(() => {
     console.log('\nCryptoScalp is running:');
     for (const s of services) console.log(`  ${s.name.padEnd(20)} http://127.0.0.1:${s.port}${s.health}`);
-    console.log('  health dashboard     http://127.0.0.1:3000/\nCtrl-C stops everything.\n');
+    console.log('  instances            http://127.0.0.1:3000/api/instances\nCtrl-C stops everything.\n');
   }, 3000);
 }
 
