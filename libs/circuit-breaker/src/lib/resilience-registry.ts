@@ -21,9 +21,9 @@ export class ResilienceRegistry {
 
   constructor(private readonly metrics?: MetricsRegistry) {
     if (metrics) {
-      metrics.gauge('circuit_breaker_state', 'Circuit breaker state: 0 closed, 1 half-open, 2 open, 3 isolated', ['breaker'], () => {
-        const gauge = metrics.gauge<'breaker'>('circuit_breaker_state', '', ['breaker']);
-        for (const p of this.policies.values()) gauge.set({ breaker: p.name }, STATE_VALUE[p.state]);
+      const policies = this.policies;
+      metrics.gauge('circuit_breaker_state', 'Circuit breaker state: 0 closed, 1 half-open, 2 open, 3 isolated', ['breaker'], function () {
+        for (const p of policies.values()) this.set({ breaker: p.name }, STATE_VALUE[p.state]);
       });
     }
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HealthCheckService, HealthIndicatorService, type HealthCheckResult, type HealthIndicatorResult } from '@nestjs/terminus';
+import { HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 
 import {
   HEALTH_MODULE_OPTIONS,
@@ -85,13 +85,9 @@ export class HealthRegistry {
       results.set(component.name, result);
       return result.status === 'fail' ? indicator.down({ output: result.output }) : indicator.up();
     });
-    let outcome: HealthCheckResult | undefined;
-    try {
-      outcome = await this.terminus.check(indicators);
-    } catch {
-      // Terminus throws 503 when an indicator is down; the tri-state is computed below.
-    }
-    void outcome;
+    // Terminus runs the indicators (and rejects with 503 when one is down); the tri-state body
+    // is computed below from the component results, which carry more than Terminus's up/down.
+    await this.terminus.check(indicators).catch(() => undefined);
     const time = new Date().toISOString();
     const checks: Record<string, CheckEntry[]> = {};
     const statuses: HealthStatus[] = [];

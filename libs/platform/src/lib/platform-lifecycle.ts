@@ -37,11 +37,12 @@ export class PlatformLifecycle implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationBootstrap(): void {
     this.health.register(natsComponent(this.nats));
-    this.metrics.gauge('nats_connected', 'NATS connection is up (1) or not (0)', [], () => {
-      this.metrics.gauge('nats_connected', '').set(this.nats.state === 'connected' ? 1 : 0);
+    const nats = this.nats;
+    this.metrics.gauge('nats_connected', 'NATS connection is up (1) or not (0)', [], function () {
+      this.set(nats.state === 'connected' ? 1 : 0);
     });
-    this.metrics.gauge('nats_reconnects', 'NATS reconnects since start', [], () => {
-      this.metrics.gauge('nats_reconnects', '').set(this.nats.reconnects);
+    this.metrics.gauge('nats_reconnects', 'NATS reconnects since start', [], function () {
+      this.set(nats.reconnects);
     });
 
     if (this.redis) this.health.register(redisComponent(this.redis));

@@ -23,10 +23,10 @@ export class DiscoveryService implements OnApplicationBootstrap, OnApplicationSh
   ) {
     this.directory = new InstanceDirectory(options.staleAfterMs, options.forgetAfterMs);
     this.invalid = metrics.counter('monitor_invalid_heartbeats_total', 'Heartbeats rejected as malformed');
-    metrics.gauge('monitor_instances', 'Known instances by service and status', ['service', 'status'], () => {
-      const gauge = metrics.gauge<'service' | 'status'>('monitor_instances', '', ['service', 'status']);
-      gauge.reset();
-      for (const i of this.directory.list()) gauge.inc({ service: i.service, status: i.status });
+    const directory = this.directory;
+    metrics.gauge('monitor_instances', 'Known instances by service and status', ['service', 'status'], function () {
+      this.reset();
+      for (const i of directory.list()) this.inc({ service: i.service, status: i.status });
     });
   }
 

@@ -230,6 +230,6 @@ export class KrakenVenue extends BaseVenue {
 
   override tick(now: number): void {
     super.tick(now);
-    this.broadcast('heartbeat', '*', 'heartbeat', () => '{"channel":"heartbeat"}');
+    this.broadcast('heartbeat', '(all)', 'heartbeat', () => '{"channel":"heartbeat"}');
   }
 }
