@@ -3,5 +3,3 @@ export * from './lib/platform.constants';
 export * from './lib/platform.module';
 export * from './lib/event-publisher';
 export * from './lib/bootstrap';
-export * from './lib/redis.factory';
-export * from './lib/postgres.connector';

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 
 import { PlatformModule } from '@cryptoscalp/platform';
+import { RedisModule } from '@cryptoscalp/redis';
 
 import type { CacheConfig } from './cache-service.config';
 
@@ -11,7 +12,10 @@ export class AppModule {
   static forRoot(config: CacheConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot({ service: SERVICE_NAME, config, redis: true })],
+      imports: [
+        PlatformModule.forRoot({ service: SERVICE_NAME, config }),
+        RedisModule.forRoot(config, `${SERVICE_NAME}/${config.INSTANCE_ID}`),
+      ],
     };
   }
 }

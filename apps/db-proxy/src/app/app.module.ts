@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 
 import { PlatformModule } from '@cryptoscalp/platform';
+import { PostgresModule } from '@cryptoscalp/postgres';
 
 import type { DbProxyConfig } from './db-proxy.config';
 
@@ -11,7 +12,10 @@ export class AppModule {
   static forRoot(config: DbProxyConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot({ service: SERVICE_NAME, config, postgres: true })],
+      imports: [
+        PlatformModule.forRoot({ service: SERVICE_NAME, config }),
+        PostgresModule.forRoot(config, `${SERVICE_NAME}/${config.INSTANCE_ID}`),
+      ],
     };
   }
 }

@@ -1,2 +1,1 @@
 export const PLATFORM_OPTIONS = Symbol('PLATFORM_OPTIONS');
-export const REDIS_CLIENT = Symbol('REDIS_CLIENT');

@@ -2,15 +2,14 @@ import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { connect, type NatsConnection } from 'nats';
 
 import { ResilienceRegistry } from '@cryptoscalp/circuit-breaker';
-import { baseEnv, httpPort, loadConfig, natsEnv, redisEnv } from '@cryptoscalp/config';
+import { baseEnv, httpPort, loadConfig, natsEnv } from '@cryptoscalp/config';
 import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
 import { z } from 'zod';
 
 import { startService, type StartedService } from './bootstrap';
-import { REDIS_CLIENT } from './platform.constants';
 import { PlatformModule } from './platform.module';
 
-const schema = z.object({ ...baseEnv, ...natsEnv, ...redisEnv, HTTP_PORT: httpPort(3999) });
+const schema = z.object({ ...baseEnv, ...natsEnv, HTTP_PORT: httpPort(3999) });
 
 @Injectable()
 class Trippable {
@@ -28,13 +27,13 @@ class SpecModule {
     const config = loadConfig(schema, { env });
     return {
       module: SpecModule,
-      imports: [PlatformModule.forRoot({ service: 'spec-service', config, redis: true })],
+      imports: [PlatformModule.forRoot({ service: 'spec-service', config })],
       providers: [Trippable],
     };
   }
 }
 
-describe('PlatformModule (in process, real NATS and Redis)', () => {
+describe('PlatformModule (in process, real NATS)', () => {
   const ns = testNamespace('pl');
   let svc: StartedService;
   let nc: NatsConnection;
@@ -47,8 +46,6 @@ describe('PlatformModule (in process, real NATS and Redis)', () => {
         INSTANCE_ID: 'p1',
         NATS_URL: INFRA.natsUrl,
         NATS_SUBJECT_PREFIX: ns.subjectPrefix,
-        REDIS_URL: INFRA.redisUrl,
-        REDIS_KEY_PREFIX: ns.keyPrefix,
         SHUTDOWN_DRAIN_MS: '0',
         LOG_LEVEL: 'silent',
       }),
@@ -59,15 +56,6 @@ describe('PlatformModule (in process, real NATS and Redis)', () => {
   afterAll(async () => {
     await svc.shutdown();
     await nc.close();
-  });
-
-  it('namespaces Redis keys with the configured prefix', async () => {
-    const redis = svc.app.get(REDIS_CLIENT);
-    await waitFor(() => redis.status === 'ready');
-    await redis.set('probe', '1', 'EX', 30);
-    const raw = await import('ioredis').then((m) => new m.default(INFRA.redisUrl));
-    expect(await raw.get(`${ns.keyPrefix}probe`)).toBe('1');
-    await raw.quit();
   });
 
   it('an open critical breaker makes readiness fail and publishes a breaker event', async () => {

@@ -1,6 +1,5 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 
 import { ResilienceRegistry } from '@cryptoscalp/circuit-breaker';
@@ -9,10 +8,9 @@ import { HeartbeatPublisher, NatsConnector, Subjects } from '@cryptoscalp/messag
 import { MetricsModule, MetricsRegistry } from '@cryptoscalp/metrics';
 
 import { EventPublisher } from './event-publisher';
-import { PLATFORM_OPTIONS, REDIS_CLIENT } from './platform.constants';
+import { PLATFORM_OPTIONS } from './platform.constants';
 import { PlatformLifecycle } from './platform-lifecycle';
-import type { PlatformConfig, PlatformOptions, PostgresConfig, RedisConfig } from './platform.types';
-import { createRedisClient } from './redis.factory';
+import type { PlatformConfig, PlatformOptions } from './platform.types';
 
 export function healthUrl(config: PlatformConfig): string {
   return config.PUBLIC_URL ?? `http://127.0.0.1:${config.HTTP_PORT}`;
@@ -21,7 +19,7 @@ export function healthUrl(config: PlatformConfig): string {
 /**
  * Everything a CryptoScalp service shares: validated config (as @nestjs/config), JSON logs
  * with service and instance, metrics, health, the NATS connection with heartbeats and events,
- * resilience policies, and, when asked for, Redis and Postgres.
+ * and resilience policies. Redis and Postgres come from @cryptoscalp/redis and @cryptoscalp/postgres.
  */
 @Module({})
 export class PlatformModule {
@@ -86,29 +84,6 @@ export class PlatformModule {
       MetricsModule.forRoot({ service, instance }),
       HealthModule.forRoot({ service, instance, version: config.APP_VERSION, checkTimeoutMs: config.HEALTH_CHECK_TIMEOUT_MS }),
     ];
-    if (options.redis) {
-      const redisConfig = config as unknown as RedisConfig;
-      providers.push({ provide: REDIS_CLIENT, useFactory: () => createRedisClient(redisConfig, `${service}/${instance}`) });
-      exported.push(REDIS_CLIENT);
-    }
-    if (options.postgres) {
-      const pg = config as unknown as PostgresConfig;
-      imports.push(
-        TypeOrmModule.forRoot({
-          type: 'postgres',
-          url: pg.POSTGRES_URL,
-          password: pg.POSTGRES_PASSWORD,
-          schema: pg.POSTGRES_SCHEMA,
-          applicationName: `${service}/${instance}`,
-          poolSize: pg.POSTGRES_POOL_MAX,
-          connectTimeoutMS: pg.POSTGRES_CONNECT_TIMEOUT_MS,
-          // Initialized by PostgresConnector in the background, so the service boots while Postgres is down.
-          manualInitialization: true,
-          autoLoadEntities: true,
-          synchronize: false,
-        }),
-      );
-    }
     return { module: PlatformModule, global: true, imports, providers, exports: exported };
   }
 }

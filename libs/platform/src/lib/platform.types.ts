@@ -20,26 +20,8 @@ export interface PlatformConfig {
   NATS_SUBJECT_PREFIX: string;
 }
 
-export interface RedisConfig {
-  REDIS_URL: string;
-  REDIS_PASSWORD?: string;
-  REDIS_KEY_PREFIX: string;
-}
-
-export interface PostgresConfig {
-  POSTGRES_URL: string;
-  POSTGRES_PASSWORD?: string;
-  POSTGRES_SCHEMA: string;
-  POSTGRES_POOL_MAX: number;
-  POSTGRES_CONNECT_TIMEOUT_MS: number;
-}
-
 export interface PlatformOptions<C extends PlatformConfig = PlatformConfig> {
   /** One of the four service names; used in subjects, metrics and logs. */
   service: string;
   config: C;
-  /** Connect to Redis (cache-service); the client is injectable with REDIS_CLIENT. */
-  redis?: boolean;
-  /** Connect to Postgres with TypeORM (db-proxy); the DataSource is injectable. */
-  postgres?: boolean;
 }

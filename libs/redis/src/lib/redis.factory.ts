@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 
-import type { RedisConfig } from './platform.types';
+import type { RedisConfig } from './redis.types';
 
 /**
  * ioredis client that reconnects forever with capped backoff and fails commands fast while
