@@ -113,7 +113,7 @@ export class NatsConnector {
       } catch (err) {
         this.lastError = (err as Error).message;
         const base = this.options.reconnectTimeWaitMs ?? 1000;
-        const delay = Math.min(base * 2 ** Math.min(attempt, 4), 10_000) * (0.5 + Math.random() / 2);
+        const delay = Math.min(base * 2 ** Math.min(attempt, 3), 5_000) * (0.5 + Math.random() / 2);
         await new Promise<void>((resolve) => {
           this.retryTimer = setTimeout(resolve, delay);
           this.wakeRetry = resolve;

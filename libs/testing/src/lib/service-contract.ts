@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+
 import { connect, type NatsConnection } from 'nats';
 import { parsePrometheusText } from './prometheus-text';
 
@@ -141,6 +143,23 @@ export function describeServiceContract({ app, dependencies }: ServiceContractOp
         expect(live.status).toBe(200);
       });
     }
+
+    it('recovers readiness by itself when NATS comes up after the service (private nats-server)', async () => {
+      const natsPort = await freePort();
+      const s = await start({ ...baseEnv(), NATS_URL: `nats://127.0.0.1:${natsPort}` });
+      expect((await getJson(`${s.url}/health/readiness`)).status).toBe(503);
+      const server = spawn(process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(natsPort)], {
+        stdio: 'ignore',
+      });
+      try {
+        const t0 = Date.now();
+        await waitFor(async () => (await getJson(`${s.url}/health/readiness`)).status === 200, 15_000, 50);
+        // The first-connect retry backs off to at most 5 s (jittered), plus one health evaluation.
+        expect(Date.now() - t0).toBeLessThan(7_000);
+      } finally {
+        server.kill('SIGKILL');
+      }
+    });
 
     it('exits with code 1 and one line naming the variable when the config is bad', async () => {
       const port = await freePort();
