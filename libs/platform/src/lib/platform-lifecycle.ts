@@ -15,6 +15,7 @@ import { EventPublisher } from './event-publisher';
 @Injectable()
 export class PlatformLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PlatformLifecycle.name);
+  private stopped = false;
 
   constructor(
     private readonly nats: NatsConnector,
@@ -58,12 +59,15 @@ export class PlatformLifecycle implements OnApplicationBootstrap, OnApplicationS
       this.events.publish('breaker', t.state === 'closed' ? 'info' : 'warn', `circuit breaker ${t.name} ${t.state}`, { ...t });
     });
 
-    // Keep the cached status fresh for heartbeats without tying them to HTTP traffic.
-    void this.health.evaluate();
-    this.heartbeat.start();
+    // The first heartbeat carries an evaluated status (not the initial `fail`); later beats
+    // re-evaluate in the background.
+    void this.health.evaluate().finally(() => {
+      if (!this.stopped) this.heartbeat.start();
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     this.heartbeat.stop();
     if (this.nats.state === 'connected') this.heartbeat.beat();
     await this.nats.close();

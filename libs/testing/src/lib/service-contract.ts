@@ -96,6 +96,7 @@ export function describeServiceContract({ app, dependencies }: ServiceContractOp
       const sub = nc.subscribe(`${ns.subjectPrefix}svc.heartbeat.${app}.>`, { max: 50 });
       const s = await start(baseEnv());
       let beat: Record<string, unknown> | undefined;
+      // The first beats may say `fail` while a store is still connecting; then `pass`.
       for await (const m of sub) {
         beat = m.json<Record<string, unknown>>();
         if (beat['status'] === 'pass') break;
