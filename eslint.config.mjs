@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import simpleImportSort from 'eslint-plugin-simple-import-sort';
 
 export default [
   ...nx.configs['flat/base'],
@@ -7,6 +8,7 @@ export default [
   { ignores: ['**/dist', '**/out-tsc', '**/coverage', 'benchmarks/results'] },
   {
     files: ['**/*.ts', '**/*.js'],
+    plugins: { 'simple-import-sort': simpleImportSort },
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
@@ -31,6 +33,9 @@ export default [
           ],
         },
       ],
+      // STYLE.md: @cryptoscalp/* first, then third party (node: built-ins included), then relative.
+      'simple-import-sort/imports': ['error', { groups: [['^\\u0000'], ['^@cryptoscalp/'], ['^node:', '^@?\\w'], ['^\\.']] }],
+      'simple-import-sort/exports': 'off',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },

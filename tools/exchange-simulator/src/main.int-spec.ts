@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-
 import { fixturePath, RecordingClient } from '@cryptoscalp/exchange-simulator';
 import { freePort, waitFor } from '@cryptoscalp/testing';
+
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 
 const root = join(fixturePath('BINANCE.ws.1.0'), '..', '..', '..');
 const main = join(root, 'dist', 'tools', 'exchange-simulator', 'main.js');

@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
+import { loadScenario, type SimulatorOptions, startSimulator, VENUE_NAMES } from '@cryptoscalp/exchange-simulator';
 
-import { loadScenario, startSimulator, VENUE_NAMES, type SimulatorOptions } from '@cryptoscalp/exchange-simulator';
+import { parseArgs } from 'node:util';
 
 /**
  * The exchange simulator as a process:

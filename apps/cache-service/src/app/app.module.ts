@@ -1,7 +1,7 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-
 import { PlatformModule } from '@cryptoscalp/platform';
 import { RedisModule } from '@cryptoscalp/redis';
+
+import { type DynamicModule, Module } from '@nestjs/common';
 
 import type { CacheConfig } from './cache-service.config';
 

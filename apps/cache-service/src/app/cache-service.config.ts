@@ -1,6 +1,6 @@
-import { z } from 'zod';
-
 import { baseEnv, httpPort, natsEnv, redisEnv } from '@cryptoscalp/config';
+
+import { z } from 'zod';
 
 /** Every variable cache-service reads, validated once at startup (see README: Configuration). */
 export const CacheConfigSchema = z.object({

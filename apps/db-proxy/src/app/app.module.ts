@@ -1,7 +1,7 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-
 import { PlatformModule } from '@cryptoscalp/platform';
 import { PostgresModule } from '@cryptoscalp/postgres';
+
+import { type DynamicModule, Module } from '@nestjs/common';
 
 import type { DbProxyConfig } from './db-proxy.config';
 

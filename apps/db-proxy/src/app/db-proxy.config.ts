@@ -1,6 +1,6 @@
-import { z } from 'zod';
-
 import { baseEnv, httpPort, natsEnv, postgresEnv } from '@cryptoscalp/config';
+
+import { z } from 'zod';
 
 /** Every variable db-proxy reads, validated once at startup (see README: Configuration). */
 export const DbProxyConfigSchema = z.object({

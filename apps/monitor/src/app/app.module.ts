@@ -1,6 +1,6 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-
 import { PlatformModule } from '@cryptoscalp/platform';
+
+import { type DynamicModule, Module } from '@nestjs/common';
 
 import { DiscoveryModule } from './discovery/discovery.module';
 import type { MonitorConfig } from './monitor.config';

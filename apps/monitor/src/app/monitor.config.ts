@@ -1,6 +1,6 @@
-import { z } from 'zod';
-
 import { baseEnv, httpPort, natsEnv } from '@cryptoscalp/config';
+
+import { z } from 'zod';
 
 /** Every variable monitor reads, validated once at startup (see README: Configuration). */
 export const MonitorConfigSchema = z.object({

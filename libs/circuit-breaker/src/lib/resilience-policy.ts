@@ -3,12 +3,15 @@ import {
   bulkhead,
   BulkheadRejectedError,
   circuitBreaker,
+  type CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
   CountBreaker,
   ExponentialBackoff,
   handleAll,
   handleWhen,
+  type IBreaker,
+  type IPolicy,
   IsolatedCircuitError,
   noop,
   retry,
@@ -16,9 +19,6 @@ import {
   timeout,
   TimeoutStrategy,
   wrap,
-  type CircuitBreakerPolicy,
-  type IBreaker,
-  type IPolicy,
 } from 'cockatiel';
 
 /** How the breaker decides to open. */

@@ -1,6 +1,6 @@
 import type { MetricsRegistry } from '@cryptoscalp/metrics';
 
-import { ResiliencePolicy, type BreakerState, type PolicyOptions } from './resilience-policy';
+import { type BreakerState, type PolicyOptions, ResiliencePolicy } from './resilience-policy';
 
 const STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2, isolated: 3 };
 

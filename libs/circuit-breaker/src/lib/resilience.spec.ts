@@ -1,6 +1,6 @@
-import { BrokenCircuitError, BulkheadRejectedError, TaskCancelledError } from 'cockatiel';
-
 import { MetricsRegistry } from '@cryptoscalp/metrics';
+
+import { BrokenCircuitError, BulkheadRejectedError, TaskCancelledError } from 'cockatiel';
 
 import { ResilienceRegistry } from './resilience-registry';
 

@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-
 import { z } from 'zod';
 
 /**

@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
 import { z } from 'zod';
 
 import { baseEnv, httpPort, natsEnv, postgresEnv, redisEnv } from './env-pieces';

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-
 import { parse as parseDotenv } from 'dotenv';
 import type { z } from 'zod';
 

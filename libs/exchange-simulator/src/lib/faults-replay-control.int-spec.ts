@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 import { parseScenario } from './scenario';
-import { startSimulator, type Simulator } from './simulator';
+import { type Simulator, startSimulator } from './simulator';
 import { fixturePath, RecordingClient } from './testing/sim-client';
 
 const post = (url: string, body: unknown) =>

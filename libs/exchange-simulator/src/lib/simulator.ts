@@ -1,20 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 
-import { WebSocketServer, type WebSocket } from 'ws';
-
+import { handleControl } from './control-api';
 import { FaultEngine, type FaultSpec } from './faults';
 import { GroundTruth } from './ground-truth';
-import { instrument, type Instrument } from './market/instrument';
+import { type Instrument, instrument } from './market/instrument';
 import { SyntheticMarket } from './market/market';
-import { loadCapture, playFrames, type Capture } from './replay';
+import { type Capture, loadCapture, playFrames } from './replay';
 import { BinanceVenue } from './venues/binance';
 import { BybitVenue } from './venues/bybit';
 import { CoinbaseVenue } from './venues/coinbase';
 import { KrakenVenue } from './venues/kraken';
 import { OkxVenue } from './venues/okx';
-import { sendJson, VENUE_NAMES, type Venue, type VenueDeps, type VenueName, type VenueOptions } from './venues/venue';
-import { handleControl } from './control-api';
+import { sendJson, type Venue, VENUE_NAMES, type VenueDeps, type VenueName, type VenueOptions } from './venues/venue';
 
 /** Where each venue's WebSocket feed and REST API live (the paths the real venues use). */
 export const VENUE_PATHS: Record<VenueName, { ws: string; rest: string }> = {

@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { HealthCheckService, type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 
 import {
-  HEALTH_MODULE_OPTIONS,
-  worst,
   type CheckEntry,
   type ComponentResult,
+  HEALTH_MODULE_OPTIONS,
   type HealthBody,
   type HealthComponent,
   type HealthModuleOptions,
   type HealthStatus,
+  worst,
 } from './health.types';
 
 function withTimeout<T>(work: Promise<T> | T, ms: number, name: string): Promise<T> {

@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 
-import { HealthRegistry } from './health-registry';
 import { HEALTH_MODULE_OPTIONS, type HealthBody, type HealthModuleOptions } from './health.types';
+import { HealthRegistry } from './health-registry';
 import { EventLoopProbe } from './liveness';
 
 const HEALTH_JSON = 'application/health+json';

@@ -1,9 +1,9 @@
-import { Module, type DynamicModule, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { type DynamicModule, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 
 import { HealthController } from './health.controller';
-import { HealthRegistry } from './health-registry';
 import { HEALTH_MODULE_OPTIONS, type HealthModuleOptions } from './health.types';
+import { HealthRegistry } from './health-registry';
 import { EventLoopProbe } from './liveness';
 
 @Module({})

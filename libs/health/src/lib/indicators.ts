@@ -1,4 +1,4 @@
-import type { HealthComponent, ComponentResult } from './health.types';
+import type { ComponentResult, HealthComponent } from './health.types';
 
 function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const start = process.hrtime.bigint();

@@ -1,5 +1,5 @@
 import { encodeJson } from './codec';
-import type { Heartbeat, HealthState } from './messages';
+import type { HealthState, Heartbeat } from './messages';
 import type { NatsConnector } from './nats-connection';
 import type { Subjects } from './subjects';
 

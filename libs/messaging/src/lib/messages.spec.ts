@@ -1,5 +1,5 @@
 import { decodeJson, encodeJson, PayloadError } from './codec';
-import { HeartbeatSchema, L2Schema, TradeSchema, type Trade } from './messages';
+import { HeartbeatSchema, L2Schema, type Trade, TradeSchema } from './messages';
 import { dedupId, Subjects, toSubjectToken } from './subjects';
 import { isSymbol, isVenue } from './venues';
 

@@ -1,4 +1,4 @@
-import { connect, DebugEvents, Events, type ConnectionOptions, type NatsConnection, type Msg } from 'nats';
+import { connect, type ConnectionOptions, DebugEvents, Events, type Msg, type NatsConnection } from 'nats';
 
 export type NatsState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'closed';
 

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-
 import { freePort, waitFor } from '@cryptoscalp/testing';
+
+import { type ChildProcess, spawn } from 'node:child_process';
 
 import { NatsConnector, type NatsState } from './nats-connection';
 

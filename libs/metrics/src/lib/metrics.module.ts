@@ -1,9 +1,9 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 
 import { HttpMetricsInterceptor } from './http-metrics.interceptor';
 import { MetricsController } from './metrics.controller';
-import { MetricsRegistry, type MetricsOptions } from './metrics-registry';
+import { type MetricsOptions, MetricsRegistry } from './metrics-registry';
 
 @Module({})
 export class MetricsModule {

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 
-import { Logger as NestLogger, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
-
 import { HealthRegistry } from '@cryptoscalp/health';
 import { NatsConnector, Subjects } from '@cryptoscalp/messaging';
+
+import { type DynamicModule, type INestApplication, Logger as NestLogger, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
 
 import { PLATFORM_OPTIONS } from './platform.constants';
 import type { PlatformOptions } from './platform.types';

@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { encodeJson, NatsConnector, type ServiceEvent, Subjects } from '@cryptoscalp/messaging';
 
-import { encodeJson, NatsConnector, Subjects, type ServiceEvent } from '@cryptoscalp/messaging';
+import { Inject, Injectable } from '@nestjs/common';
 
 import { PLATFORM_OPTIONS } from './platform.constants';
 import type { PlatformOptions } from './platform.types';

@@ -1,9 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-
 import { ResilienceRegistry } from '@cryptoscalp/circuit-breaker';
 import { HealthRegistry, natsComponent } from '@cryptoscalp/health';
 import { HeartbeatPublisher, NatsConnector } from '@cryptoscalp/messaging';
 import { MetricsRegistry } from '@cryptoscalp/metrics';
+
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 
 import { EventPublisher } from './event-publisher';
 

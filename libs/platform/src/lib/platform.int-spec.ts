@@ -1,12 +1,12 @@
-import { Injectable, Module, type DynamicModule } from '@nestjs/common';
-import { connect, type NatsConnection } from 'nats';
-
 import { ResilienceRegistry } from '@cryptoscalp/circuit-breaker';
 import { baseEnv, httpPort, loadConfig, natsEnv } from '@cryptoscalp/config';
 import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
+
+import { type DynamicModule, Injectable, Module } from '@nestjs/common';
+import { connect, type NatsConnection } from 'nats';
 import { z } from 'zod';
 
-import { startService, type StartedService } from './bootstrap';
+import { type StartedService, startService } from './bootstrap';
 import { PlatformModule } from './platform.module';
 
 const schema = z.object({ ...baseEnv, ...natsEnv, HTTP_PORT: httpPort(3999) });

@@ -1,16 +1,16 @@
-import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { LoggerModule } from 'nestjs-pino';
-
 import { ResilienceRegistry } from '@cryptoscalp/circuit-breaker';
 import { HealthModule, HealthRegistry } from '@cryptoscalp/health';
 import { HeartbeatPublisher, NatsConnector, Subjects } from '@cryptoscalp/messaging';
 import { MetricsModule, MetricsRegistry } from '@cryptoscalp/metrics';
 
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { LoggerModule } from 'nestjs-pino';
+
 import { EventPublisher } from './event-publisher';
 import { PLATFORM_OPTIONS } from './platform.constants';
-import { PlatformLifecycle } from './platform-lifecycle';
 import type { PlatformConfig, PlatformOptions } from './platform.types';
+import { PlatformLifecycle } from './platform-lifecycle';
 
 export function healthUrl(config: PlatformConfig): string {
   return config.PUBLIC_URL ?? `http://127.0.0.1:${config.HTTP_PORT}`;

@@ -1,6 +1,6 @@
-import { ServerNats } from '@nestjs/microservices';
-
 import type { NatsConnector } from '@cryptoscalp/messaging';
+
+import { ServerNats } from '@nestjs/microservices';
 
 /**
  * The Nest NATS transport on the service's one NATS connection: `@MessagePattern` handlers and

@@ -1,8 +1,8 @@
-import { Test } from '@nestjs/testing';
-import { DataSource } from 'typeorm';
-
 import { HealthModule, HealthRegistry } from '@cryptoscalp/health';
 import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
+
+import { Test } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
 
 import { PostgresConnector } from './postgres.connector';
 import { PostgresModule } from './postgres.module';

@@ -1,8 +1,8 @@
-import { Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { HealthRegistry, postgresComponent } from '@cryptoscalp/health';
+
+import { type DynamicModule, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-
-import { HealthRegistry, postgresComponent } from '@cryptoscalp/health';
 
 import { PostgresConnector } from './postgres.connector';
 import type { PostgresConfig } from './postgres.types';

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-
 import { redisComponent } from '@cryptoscalp/health';
 import { freePort, waitFor } from '@cryptoscalp/testing';
+
+import { type ChildProcess, spawn } from 'node:child_process';
 
 import { createRedisClient } from './redis.factory';
 

@@ -1,8 +1,8 @@
-import { Test } from '@nestjs/testing';
-import Redis from 'ioredis';
-
 import { HealthModule, HealthRegistry } from '@cryptoscalp/health';
 import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
+
+import { Test } from '@nestjs/testing';
+import Redis from 'ioredis';
 
 import { RedisModule } from './redis.module';
 import { REDIS_CLIENT } from './redis.types';

@@ -1,7 +1,7 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type Redis from 'ioredis';
-
 import { HealthRegistry, redisComponent } from '@cryptoscalp/health';
+
+import { type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type Redis from 'ioredis';
 
 import { createRedisClient } from './redis.factory';
 import { REDIS_CLIENT, type RedisConfig } from './redis.types';

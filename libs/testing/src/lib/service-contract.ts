@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-
 import { connect, type NatsConnection } from 'nats';
-import { parsePrometheusText } from './prometheus-text';
 
 import { CLOSED_PORT, freePort, INFRA, testNamespace, waitFor } from './namespace';
-import { builtMain, getJson, spawnService, waitForHttp, type SpawnedService } from './spawn-service';
+import { parsePrometheusText } from './prometheus-text';
+import { builtMain, getJson, type SpawnedService, spawnService, waitForHttp } from './spawn-service';
 
 export type Dependency = 'nats' | 'redis' | 'postgres';
 

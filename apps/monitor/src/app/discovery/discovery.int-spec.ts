@@ -1,6 +1,6 @@
-import { connect, type NatsConnection } from 'nats';
+import { builtMain, freePort, getJson, INFRA, type SpawnedService, spawnService, testNamespace, waitFor } from '@cryptoscalp/testing';
 
-import { builtMain, freePort, getJson, INFRA, spawnService, testNamespace, waitFor, type SpawnedService } from '@cryptoscalp/testing';
+import { connect, type NatsConnection } from 'nats';
 
 describe('monitor discovery (production build, real NATS)', () => {
   const ns = testNamespace('disc');

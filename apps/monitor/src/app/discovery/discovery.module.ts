@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 
 import { DISCOVERY_OPTIONS, type DiscoveryOptions } from './discovery.constants';
 import { DiscoveryController } from './discovery.controller';

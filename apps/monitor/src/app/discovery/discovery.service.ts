@@ -1,11 +1,11 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Subscription } from 'nats';
-
 import { decodeJson, HeartbeatSchema, NatsConnector, PayloadError, Subjects } from '@cryptoscalp/messaging';
 import { MetricsRegistry } from '@cryptoscalp/metrics';
 
-import { InstanceDirectory, type InstanceRecord } from './instance-directory';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Subscription } from 'nats';
+
 import { DISCOVERY_OPTIONS, type DiscoveryOptions } from './discovery.constants';
+import { InstanceDirectory, type InstanceRecord } from './instance-directory';
 
 /** Discovers every service instance from `svc.heartbeat.>`; no hand-kept list of instances. */
 @Injectable()

@@ -1,4 +1,4 @@
-import type { Heartbeat, HealthState } from '@cryptoscalp/messaging';
+import type { HealthState, Heartbeat } from '@cryptoscalp/messaging';
 
 export interface InstanceRecord {
   service: string;

@@ -1,5 +1,5 @@
 import type { Instrument } from './instrument';
-import { OrderBook, type LevelChange, type Side } from './order-book';
+import { type LevelChange, OrderBook, type Side } from './order-book';
 import { hashSeed, Rng } from './rng';
 
 export interface SimTrade {

@@ -1,7 +1,7 @@
+import { formatFixed, parseFixed } from './decimal';
 import { instrument } from './instrument';
 import { SyntheticMarket } from './market';
-import { boundaries, OrderBook, topNChanges, type Level } from './order-book';
-import { formatFixed, parseFixed } from './decimal';
+import { boundaries, type Level, OrderBook, topNChanges } from './order-book';
 
 /** A depth-limited client: applies changes, then truncates to `depth` like Kraken/OKX clients. */
 function applyView(view: Map<number, number>[], changes: { side: 'bid' | 'ask'; px: number; sz: number }[], depth: number): void {

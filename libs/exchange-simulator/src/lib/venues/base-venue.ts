@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
 import type { WebSocket } from 'ws';
 
+import { type Instrument, nativeSymbol } from '../market/instrument';
 import type { MarketEvent, SyntheticMarket } from '../market/market';
-import { nativeSymbol, type Instrument } from '../market/instrument';
 import { withRestFaults } from './rest-faults';
 import { SimConnection } from './sim-connection';
 import { sendJson, type Venue, type VenueDeps, type VenueName } from './venue';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-import { startSimulator, type Simulator } from '../simulator';
+import { type Simulator, startSimulator } from '../simulator';
 import { fixturePath, RecordingClient } from '../testing/sim-client';
 
 /** Key sets of recorded frames by kind, from the fixture captures. */

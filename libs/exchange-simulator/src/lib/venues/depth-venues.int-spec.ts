@@ -1,5 +1,5 @@
 import { krakenChecksum, okxChecksum } from '../market/checksum';
-import { startSimulator, type Simulator } from '../simulator';
+import { type Simulator, startSimulator } from '../simulator';
 import { RecordingClient } from '../testing/sim-client';
 
 type Side = Map<string, string>;

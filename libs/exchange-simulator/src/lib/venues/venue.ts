@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
 import type { WebSocket } from 'ws';
 
 import type { FaultEngine, FaultType } from '../faults';
