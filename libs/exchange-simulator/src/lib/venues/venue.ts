@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 
-import type { FaultEngine, FaultType } from '../faults';
+import type { FaultEngine } from '../faults';
 import type { GroundTruth } from '../ground-truth';
 import type { Instrument } from '../market/instrument';
 import type { MarketEvent, SyntheticMarket } from '../market/market';
@@ -51,4 +51,3 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-export type { FaultType };
