@@ -1,10 +1,1 @@
-module.exports = {
-  displayName: 'postgres',
-  preset: '../../jest.preset.js',
-  testEnvironment: 'node',
-  transform: {
-    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
-  },
-  moduleFileExtensions: ['ts', 'js', 'html'],
-  coverageDirectory: '../../coverage/libs/postgres',
-};
+module.exports = require('../../tools/jest/project-config.js')(__dirname);

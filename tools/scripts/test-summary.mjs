@@ -1,8 +1,13 @@
 // Prints one closing line for the whole workspace from tmp/jest-results/*.json.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = join(process.cwd(), 'tmp', 'jest-results');
+// `--reset` (before the run): forget earlier runs; Nx restores cached projects' files as it goes.
+if (process.argv.includes('--reset')) {
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 let passed = 0;
 let failed = 0;
 let skipped = 0;

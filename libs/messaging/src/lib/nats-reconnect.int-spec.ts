@@ -1,21 +1,8 @@
-import { freePort, waitFor } from '@cryptoscalp/testing';
-
-import { type ChildProcess, spawn } from 'node:child_process';
+import { freePort, killProcess, NATS_SERVER_BIN, startPrivateServer, waitFor } from '@cryptoscalp/testing';
 
 import { NatsConnector, type NatsState } from './nats-connection';
 
-const NATS_SERVER = process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
-
-function startServer(port: number): ChildProcess {
-  return spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-}
-
-async function stopServer(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null) return;
-  const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGKILL');
-  await exited;
-}
+const startServer = (port: number) => startPrivateServer(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(port)]);
 
 // A private nats-server (the binary .ci/run starts) on a free port that the test kills and
 // restarts; the shared server is never touched.
@@ -33,7 +20,7 @@ describe('NatsConnector recovery (private nats-server killed and restarted)', ()
     try {
       await nats.connection();
       expect(nats.state).toBe('connected');
-      await stopServer(server);
+      await killProcess(server);
       await waitFor(() => nats.state === 'disconnected' || nats.state === 'reconnecting', 5000);
       expect(nats.publish('x', new Uint8Array())).toBe(false);
       await expect(nats.rtt()).rejects.toThrow(/NATS is (disconnected|reconnecting)/);
@@ -45,7 +32,7 @@ describe('NatsConnector recovery (private nats-server killed and restarted)', ()
       expect(states.at(-1)).toBe('connected');
     } finally {
       await nats.close();
-      await stopServer(server);
+      await killProcess(server);
     }
   });
 
@@ -59,7 +46,7 @@ describe('NatsConnector recovery (private nats-server killed and restarted)', ()
       await waitFor(() => nats.state === 'connected', 10_000);
     } finally {
       await nats.close();
-      await stopServer(server);
+      await killProcess(server);
     }
   });
 });

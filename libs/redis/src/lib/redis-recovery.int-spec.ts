@@ -1,20 +1,10 @@
 import { redisComponent } from '@cryptoscalp/health';
-import { freePort, waitFor } from '@cryptoscalp/testing';
-
-import { type ChildProcess, spawn } from 'node:child_process';
+import { freePort, killProcess, startPrivateServer, waitFor } from '@cryptoscalp/testing';
 
 import { createRedisClient } from './redis.factory';
 
-function startRedis(port: number): ChildProcess {
-  return spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-}
-
-async function stop(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null) return;
-  const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGKILL');
-  await exited;
-}
+const startRedis = (port: number) =>
+  startPrivateServer('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no']);
 
 // A private redis-server on a free port, killed and restarted; the shared server is never touched.
 describe('Redis client recovery', () => {
@@ -26,7 +16,7 @@ describe('Redis client recovery', () => {
     try {
       await waitFor(() => client.status === 'ready', 10_000);
       expect((await health.check()).status).toBe('pass');
-      await stop(server);
+      await killProcess(server);
       await waitFor(() => client.status !== 'ready', 5000);
       expect((await health.check()).status).toBe('fail');
       const t0 = Date.now();
@@ -39,7 +29,7 @@ describe('Redis client recovery', () => {
       expect(await client.get('k')).toBe('v');
     } finally {
       client.disconnect();
-      await stop(server);
+      await killProcess(server);
     }
   });
 });

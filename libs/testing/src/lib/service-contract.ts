@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { connect, type NatsConnection } from 'nats';
 
 import { CLOSED_PORT, freePort, INFRA, testNamespace, waitFor } from './namespace';
+import { killProcess, NATS_SERVER_BIN, startPrivateServer } from './private-server';
 import { parsePrometheusText } from './prometheus-text';
 import { builtMain, getJson, type SpawnedService, spawnService, waitForHttp } from './spawn-service';
 
@@ -148,16 +148,14 @@ export function describeServiceContract({ app, dependencies }: ServiceContractOp
       const natsPort = await freePort();
       const s = await start({ ...baseEnv(), NATS_URL: `nats://127.0.0.1:${natsPort}` });
       expect((await getJson(`${s.url}/health/readiness`)).status).toBe(503);
-      const server = spawn(process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(natsPort)], {
-        stdio: 'ignore',
-      });
+      const server = startPrivateServer(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(natsPort)]);
       try {
         const t0 = Date.now();
         await waitFor(async () => (await getJson(`${s.url}/health/readiness`)).status === 200, 15_000, 50);
         // The first-connect retry backs off to at most 5 s (jittered), plus one health evaluation.
         expect(Date.now() - t0).toBeLessThan(7_000);
       } finally {
-        server.kill('SIGKILL');
+        await killProcess(server);
       }
     });
 
