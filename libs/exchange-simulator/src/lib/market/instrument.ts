@@ -1,14 +1,9 @@
+import type { InstrumentSpec } from '@cryptoscalp/market';
+
 import type { VenueName } from '../venues/venue';
 
 /** One tradable pair in the simulator, named `BASE-QUOTE` like the platform's normalized symbols. */
-export interface Instrument {
-  symbol: string;
-  base: string;
-  quote: string;
-  /** Price decimals (tick = 10^-priceDecimals). */
-  priceDecimals: number;
-  /** Size decimals (lot = 10^-sizeDecimals). */
-  sizeDecimals: number;
+export interface Instrument extends InstrumentSpec {
   /** Starting mid price in ticks. */
   startPriceTicks: number;
 }

@@ -1,5 +1,6 @@
+import { type LevelChange, OrderBook, type Side } from '@cryptoscalp/market';
+
 import type { Instrument } from './instrument';
-import { type LevelChange, OrderBook, type Side } from './order-book';
 import { hashSeed, Rng } from './rng';
 
 export interface SimTrade {

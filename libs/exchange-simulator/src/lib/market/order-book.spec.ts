@@ -1,7 +1,7 @@
-import { formatFixed, parseFixed } from './decimal';
+import { boundaries, formatFixed, type Level, parseFixed, topNChanges } from '@cryptoscalp/market';
+
 import { instrument } from './instrument';
 import { SyntheticMarket } from './market';
-import { boundaries, type Level, OrderBook, topNChanges } from './order-book';
 
 /** A depth-limited client: applies changes, then truncates to `depth` like Kraken/OKX clients. */
 function applyView(view: Map<number, number>[], changes: { side: 'bid' | 'ask'; px: number; sz: number }[], depth: number): void {
@@ -19,22 +19,6 @@ function applyView(view: Map<number, number>[], changes: { side: 'bid' | 'ask'; 
 function asLevels(m: Map<number, number>, desc: boolean): Level[] {
   return [...m.entries()].sort((a, b) => (desc ? b[0] - a[0] : a[0] - b[0])).map(([px, sz]) => ({ px, sz }));
 }
-
-describe('OrderBook', () => {
-  it('keeps both sides sorted best-first and deletes with size 0', () => {
-    const b = new OrderBook();
-    b.set('bid', 100, 1);
-    b.set('bid', 102, 1);
-    b.set('bid', 101, 1);
-    b.set('ask', 105, 1);
-    b.set('ask', 103, 1);
-    expect(b.bids.map((l) => l.px)).toEqual([102, 101, 100]);
-    expect(b.asks.map((l) => l.px)).toEqual([103, 105]);
-    expect(b.set('bid', 101, 0)).toEqual({ side: 'bid', px: 101, sz: 0 });
-    expect(b.set('bid', 999, 0)).toBeUndefined();
-    expect(b.bids.map((l) => l.px)).toEqual([102, 100]);
-  });
-});
 
 describe('SyntheticMarket', () => {
   it('is deterministic for a seed and never crosses over 20,000 events', () => {

@@ -1,8 +1,8 @@
+import { formatFixed, type Level } from '@cryptoscalp/market';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { formatFixed } from '../market/decimal';
 import type { MarketEvent, SyntheticMarket } from '../market/market';
-import type { Level } from '../market/order-book';
 import { BaseVenue } from './base-venue';
 import type { SimConnection } from './sim-connection';
 import { sendJson } from './venue';

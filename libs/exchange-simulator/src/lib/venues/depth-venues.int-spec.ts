@@ -1,4 +1,5 @@
-import { krakenChecksum, okxChecksum } from '../market/checksum';
+import { krakenChecksum, okxChecksum } from '@cryptoscalp/market';
+
 import { type Simulator, startSimulator } from '../simulator';
 import { RecordingClient } from '../testing/sim-client';
 

@@ -1,4 +1,4 @@
-import { boundaries, type LevelChange, type OrderBook, topNChanges, type ViewBoundary } from '../market/order-book';
+import { boundaries, type LevelChange, type OrderBook, topNChanges, type ViewBoundary } from '@cryptoscalp/market';
 
 /**
  * Tracks depth-limited views (Kraken depth 10, OKX 400, Bybit 50…) of a full book: after every

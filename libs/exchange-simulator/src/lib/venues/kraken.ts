@@ -1,10 +1,9 @@
+import { formatFixed, krakenChecksum, type Level, type LevelChange } from '@cryptoscalp/market';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { krakenChecksum } from '../market/checksum';
-import { formatFixed } from '../market/decimal';
 import type { Instrument } from '../market/instrument';
 import type { MarketEvent, SyntheticMarket } from '../market/market';
-import type { Level, LevelChange } from '../market/order-book';
 import { BaseVenue } from './base-venue';
 import { DepthViews } from './depth-views';
 import type { SimConnection } from './sim-connection';

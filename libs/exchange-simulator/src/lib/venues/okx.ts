@@ -1,10 +1,9 @@
+import { formatFixed, type Level, type LevelChange, okxChecksum } from '@cryptoscalp/market';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { okxChecksum } from '../market/checksum';
-import { formatFixed } from '../market/decimal';
 import type { Instrument } from '../market/instrument';
 import type { MarketEvent, SyntheticMarket } from '../market/market';
-import type { Level, LevelChange } from '../market/order-book';
 import { BaseVenue } from './base-venue';
 import { DepthViews } from './depth-views';
 import type { SimConnection } from './sim-connection';

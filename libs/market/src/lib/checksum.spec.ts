@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { crc32 } from 'node:zlib';
+import { join } from 'node:path';
 
-import { fixturePath } from '../testing/sim-client';
 import { krakenChecksum, okxChecksum } from './checksum';
+
+/** Recorded traffic lives in the repository's fixtures/ (see fixtures/README.md). */
+const fixturePath = (name: string) => join(__dirname, '../../../../fixtures/captures', name);
 
 type Book = { bids: Map<string, string>; asks: Map<string, string> };
 
@@ -59,8 +61,11 @@ describe('Kraken checksum against recorded Kraken traffic', () => {
   });
 });
 
-describe('OKX checksum', () => {
-  it('interleaves bids and asks and is a signed 32-bit CRC32', () => {
+describe('OKX checksum against the values OKX published', () => {
+  // OKX's checksum examples: the check string "3366.1:7:3366.8:9:3366:6:3368:8" (equal depth) and
+  // "3366.1:7:3366.8:9:3368:8:3372:8" (the longer side continues alone), whose published
+  // checksums are -1881014294 and 831078360 (OKX API docs, "Checksum" of the order book channel).
+  it('reproduces the published checksum for equal depth on both sides', () => {
     const bids: [string, string][] = [
       ['3366.1', '7'],
       ['3366', '6'],
@@ -69,10 +74,32 @@ describe('OKX checksum', () => {
       ['3366.8', '9'],
       ['3368', '8'],
     ];
-    expect(okxChecksum(bids, asks)).toBe(crc32('3366.1:7:3366.8:9:3366:6:3368:8') | 0);
-    const longer: [string, string][] = [...asks, ['3372', '8']];
-    // The longer side continues alone: "...:3368:8:3372:8"
-    expect(okxChecksum(bids, longer)).toBe(crc32('3366.1:7:3366.8:9:3366:6:3368:8:3372:8') | 0);
-    expect(okxChecksum(bids, asks)).toBeLessThan(0); // signed
+    expect(okxChecksum(bids, asks)).toBe(-1881014294);
+  });
+
+  it('reproduces the published checksum when one side is longer', () => {
+    const bids: [string, string][] = [['3366.1', '7']];
+    const asks: [string, string][] = [
+      ['3366.8', '9'],
+      ['3368', '8'],
+      ['3372', '8'],
+    ];
+    expect(okxChecksum(bids, asks)).toBe(831078360);
+  });
+
+  it('uses the 25 best levels of each side only', () => {
+    const bids: [string, string][] = [
+      ['3366.1', '7'],
+      ['3366', '6'],
+    ];
+    const asks: [string, string][] = [
+      ['3366.8', '9'],
+      ['3368', '8'],
+    ];
+    const deepBids = [...bids, ...Array.from({ length: 30 }, (_, i): [string, string] => [String(3000 - i), '1'])];
+    const deepAsks = [...asks, ...Array.from({ length: 30 }, (_, i): [string, string] => [String(4000 + i), '1'])];
+    const cut = (levels: [string, string][]) => levels.slice(0, 25);
+    expect(okxChecksum(deepBids, deepAsks)).toBe(okxChecksum(cut(deepBids), cut(deepAsks)));
+    expect(okxChecksum(deepBids, deepAsks)).not.toBe(okxChecksum(cut(deepBids).slice(0, 24), cut(deepAsks)));
   });
 });

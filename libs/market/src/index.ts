@@ -1,0 +1,4 @@
+export * from './lib/checksum';
+export * from './lib/decimal';
+export * from './lib/instrument';
+export * from './lib/order-book';
