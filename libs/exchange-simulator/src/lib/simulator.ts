@@ -118,6 +118,7 @@ export class Simulator {
 
   get venueOptions(): VenueOptions {
     return {
+      profile: 'realistic',
       pingIntervalMs: 20_000,
       connectionLifetimeMs: 24 * 3600_000,
       idleTimeoutMs: 30_000,

@@ -9,7 +9,17 @@ import type { MarketEvent, SyntheticMarket } from '../market/market';
 export const VENUE_NAMES = ['binance', 'coinbase', 'kraken', 'okx', 'bybit'] as const;
 export type VenueName = (typeof VENUE_NAMES)[number];
 
+/**
+ * How venues frame market events: `realistic` (the default) batches on each venue's own cadence
+ * (Binance depth every 100 ms, Coinbase level2_batch every 50 ms, Bybit 20/100–200 ms …) with
+ * several trades or levels per frame as the venues send them; `per-event` sends one frame per
+ * market event (stress runs, the throughput benchmark's second figure).
+ */
+export type TrafficProfile = 'realistic' | 'per-event';
+
 export interface VenueOptions {
+  /** Framing of market events (see TrafficProfile). */
+  profile: TrafficProfile;
   /** Server ping interval (ms); 0 disables. */
   pingIntervalMs: number;
   /** Binance: connection lifetime before `serverShutdown` + close (24 h on the real venue). */
