@@ -1,2 +1,3 @@
 export * from './lib/env-pieces';
 export * from './lib/load-config';
+export * from './lib/redact';

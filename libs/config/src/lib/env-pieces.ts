@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
+import { redactUrl } from './redact';
+
 /**
  * Shared pieces of every service's configuration. A service composes the pieces it needs:
  * `z.object({ ...baseEnv, ...natsEnv, ...redisEnv })`.
@@ -34,11 +36,11 @@ const urlList = (protocols: string[], fallback: string) =>
         try {
           parsed = new URL(u);
         } catch {
-          ctx.addIssue({ code: 'custom', message: `expected a URL like ${fallback}, got "${u}"` });
+          ctx.addIssue({ code: 'custom', message: `expected a URL like ${fallback}, got "${redactUrl(u)}"` });
           return z.NEVER;
         }
         if (!protocols.includes(parsed.protocol)) {
-          ctx.addIssue({ code: 'custom', message: `expected a ${protocols.join(' or ')} URL, got "${u}"` });
+          ctx.addIssue({ code: 'custom', message: `expected a ${protocols.join(' or ')} URL, got "${redactUrl(u)}"` });
           return z.NEVER;
         }
       }

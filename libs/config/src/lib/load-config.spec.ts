@@ -95,3 +95,31 @@ describe('loadConfig', () => {
     expect(loadConfig(schema, { env: { HTTP_PORT: '4003' }, envFiles: [a] }).HTTP_PORT).toBe(4003);
   });
 });
+
+describe('configuration errors never print secrets', () => {
+  it('masks the password of a malformed URL and of a well-formed one with another problem', () => {
+    const [pg] = problems({ POSTGRES_URL: 'postgress://app:s3cr3t-pw@db:5432/x' });
+    expect(pg).toContain('POSTGRES_URL: expected a postgres:// URL');
+    expect(pg).toContain('app:***@db');
+    expect(pg).not.toContain('s3cr3t-pw');
+    const [nats] = problems({ NATS_URL: 'nats://u:s3cr3t-pw@host:4222,http://u:0th3r-pw@x' });
+    expect(nats).toContain('NATS_URL');
+    expect(nats).not.toContain('s3cr3t-pw');
+    expect(nats).not.toContain('0th3r-pw');
+    const [redis] = problems({ REDIS_URL: 'redis//:s3cr3t-pw@cache?password=s3cr3t-pw' });
+    expect(redis).not.toContain('s3cr3t-pw');
+  });
+
+  it('never prints the value of a secret-like variable', () => {
+    const secrets = z.object({ NATS_PASSWORD: z.string().min(12, 'expected at least 12 characters'), API_KEY: z.string().regex(/^k_/, 'expected k_…') });
+    let message = '';
+    try {
+      loadConfig(secrets, { env: { NATS_PASSWORD: 'hunter2', API_KEY: 'sk-live-hunter2' } });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('NATS_PASSWORD: expected at least 12 characters (got a value of 7 characters (hidden))');
+    expect(message).toContain('API_KEY');
+    expect(message).not.toContain('hunter2');
+  });
+});

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import type { z } from 'zod';
 
+import { isSecretName, redactUrl } from './redact';
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration: ${problems.join('; ')}`);
@@ -16,11 +18,13 @@ export interface LoadConfigOptions {
   envFiles?: string[];
 }
 
-/** Environment variables that are read, named for the error message. */
-function describe(value: unknown): string {
+/** What a bad value looked like, for the error message: secrets hidden, credentials in URLs masked. */
+function describe(name: string, value: unknown): string {
   if (value === undefined) return 'nothing';
   const text = String(value);
-  return `"${text.length > 60 ? `${text.slice(0, 57)}...` : text}"`;
+  if (isSecretName(name)) return `a value of ${text.length} characters (hidden)`;
+  const shown = redactUrl(text);
+  return `"${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}"`;
 }
 
 /**
@@ -62,7 +66,8 @@ export function loadConfig<S extends z.ZodObject>(schema: S, options: LoadConfig
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join('.') || '(environment)';
-    return `${name}: ${issue.message} (got ${describe(cleaned[String(issue.path[0])])})`;
+    const variable = String(issue.path[0] ?? '');
+    return `${name}: ${redactUrl(issue.message)} (got ${describe(variable, cleaned[variable])})`;
   });
   throw new ConfigError(problems);
 }
