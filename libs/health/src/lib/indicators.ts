@@ -68,13 +68,13 @@ export interface PostgresProbeTarget {
 /** Postgres: `SELECT 1` through the pool. */
 export function postgresComponent(
   pg: PostgresProbeTarget,
-  opts: { critical?: boolean; warnMs?: number; name?: string; lastError?: () => string | undefined } = {},
+  opts: { critical?: boolean; warnMs?: number; name?: string; lastError?: () => string | undefined; ready?: () => boolean } = {},
 ): HealthComponent {
   return {
     name: opts.name ?? 'postgres',
     critical: opts.critical ?? true,
     async check() {
-      if (pg.isInitialized === false) {
+      if (pg.isInitialized === false || opts.ready?.() === false) {
         const why = opts.lastError?.();
         return { status: 'fail', componentType: 'datastore', output: `Postgres not connected${why ? `: ${why}` : ''}` };
       }

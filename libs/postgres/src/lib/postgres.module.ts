@@ -17,7 +17,9 @@ export class PostgresLifecycle implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationBootstrap(): void {
     const connector = this.connector;
-    this.health.register(postgresComponent(connector.dataSource, { lastError: () => connector.lastError }));
+    this.health.register(
+      postgresComponent(connector.dataSource, { lastError: () => connector.lastError, ready: () => connector.ready }),
+    );
     connector.start();
   }
 
@@ -45,6 +47,9 @@ export class PostgresModule {
           applicationName,
           poolSize: config.POSTGRES_POOL_MAX,
           connectTimeoutMS: config.POSTGRES_CONNECT_TIMEOUT_MS,
+          // Every pooled connection resolves unqualified names in the service's schema first, so
+          // raw SQL and COPY stay in it (per-test namespaces included); public stays reachable.
+          extra: { options: `-c search_path=${config.POSTGRES_SCHEMA === 'public' ? 'public' : `"${config.POSTGRES_SCHEMA}",public`}` },
           // Initialised by PostgresConnector in the background.
           manualInitialization: true,
           autoLoadEntities: true,

@@ -1,8 +1,5 @@
+import type { PostgresEnv } from '@cryptoscalp/config';
+
 /** The Postgres part of a service's validated config (`postgresEnv` in @cryptoscalp/config). */
-export interface PostgresConfig {
-  POSTGRES_URL: string;
-  POSTGRES_PASSWORD?: string;
-  POSTGRES_SCHEMA: string;
-  POSTGRES_POOL_MAX: number;
-  POSTGRES_CONNECT_TIMEOUT_MS: number;
-}
+export type PostgresConfig = Pick<PostgresEnv, 'POSTGRES_URL' | 'POSTGRES_SCHEMA' | 'POSTGRES_POOL_MAX' | 'POSTGRES_CONNECT_TIMEOUT_MS'> &
+  Partial<Pick<PostgresEnv, 'POSTGRES_PASSWORD'>>;

@@ -1,3 +1,6 @@
+import { Backoff } from '@cryptoscalp/circuit-breaker';
+import { redactUrl } from '@cryptoscalp/config';
+
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 
@@ -9,6 +12,7 @@ import type { RedisConfig } from './redis.types';
  */
 export function createRedisClient(config: RedisConfig, name: string): Redis {
   const logger = new Logger('Redis');
+  const backoff = new Backoff({ initialDelayMs: 100, maxDelayMs: 3000 });
   const client = new Redis(config.REDIS_URL, {
     password: config.REDIS_PASSWORD,
     keyPrefix: config.REDIS_KEY_PREFIX,
@@ -16,16 +20,19 @@ export function createRedisClient(config: RedisConfig, name: string): Redis {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 3000,
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 3000) + Math.floor(Math.random() * 100),
+    retryStrategy: () => backoff.next(),
   });
   let lastLogged = 0;
   client.on('error', (err: Error) => {
     // Reconnect errors repeat every attempt; log at most every 10 s.
     if (Date.now() - lastLogged > 10_000) {
       lastLogged = Date.now();
-      logger.warn(`Redis ${config.REDIS_URL.replace(/\/\/[^@]*@/, '//***@')}: ${err.message}`);
+      logger.warn(`Redis ${redactUrl(config.REDIS_URL)}: ${err.message}`);
     }
   });
-  client.on('ready', () => logger.log('Redis ready'));
+  client.on('ready', () => {
+    backoff.reset();
+    logger.log('Redis ready');
+  });
   return client;
 }

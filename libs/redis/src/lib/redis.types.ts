@@ -1,9 +1,7 @@
+import type { RedisEnv } from '@cryptoscalp/config';
+
 /** The Redis part of a service's validated config (`redisEnv` in @cryptoscalp/config). */
-export interface RedisConfig {
-  REDIS_URL: string;
-  REDIS_PASSWORD?: string;
-  REDIS_KEY_PREFIX: string;
-}
+export type RedisConfig = Pick<RedisEnv, 'REDIS_URL' | 'REDIS_KEY_PREFIX'> & Partial<Pick<RedisEnv, 'REDIS_PASSWORD'>>;
 
 /** Injection token of the ioredis client. */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
