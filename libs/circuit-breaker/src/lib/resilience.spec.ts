@@ -67,16 +67,27 @@ describe('resilience policies', () => {
   });
 
   it('retries with capped backoff until success', async () => {
-    const p = registry.create('retry', { retry: { maxAttempts: 4, initialDelayMs: 5, maxDelayMs: 20 } });
-    let calls = 0;
-    const started = Date.now();
-    const result = await p.execute(async () => {
-      calls++;
-      if (calls < 4) throw new Error('transient');
-      return calls;
-    });
-    expect(result).toBe(4);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Jitter pinned to its median so the waits are reproducible: uncapped, the 3rd and 4th waits
+    // would be about 200 ms and 380 ms; capped at 150 ms they are not. Waits measured from the
+    // outside (call start times), with margins for a busy machine.
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      const p = registry.create('retry', { retry: { maxAttempts: 4, initialDelayMs: 100, maxDelayMs: 150 } });
+      const starts: number[] = [];
+      const result = await p.execute(async () => {
+        starts.push(Date.now());
+        if (starts.length < 5) throw new Error('transient');
+        return starts.length;
+      });
+      expect(result).toBe(5);
+      const waits = starts.slice(1).map((t, i) => t - (starts[i] as number));
+      for (const wait of waits) {
+        expect(wait).toBeGreaterThanOrEqual(50); // it did back off
+        expect(wait).toBeLessThan(150 + 120); // never beyond the cap (+ scheduling margin)
+      }
+    } finally {
+      random.mockRestore();
+    }
   });
 
   it('stops retrying once the breaker is open', async () => {
