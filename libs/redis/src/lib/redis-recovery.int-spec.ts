@@ -1,10 +1,10 @@
 import { redisComponent } from '@cryptoscalp/health';
-import { freePort, killProcess, startPrivateServer, waitFor } from '@cryptoscalp/testing';
+import { freePort, killProcess, REDIS_SERVER_BIN, startPrivateServer, waitFor } from '@cryptoscalp/testing';
 
 import { createRedisClient } from './redis.factory';
 
 const startRedis = (port: number) =>
-  startPrivateServer('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no']);
+  startPrivateServer(REDIS_SERVER_BIN, ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no']);
 
 // A private redis-server on a free port, killed and restarted; the shared server is never touched.
 describe('Redis client recovery', () => {
