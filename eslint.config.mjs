@@ -45,4 +45,22 @@ export default [
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/spawn-service.ts', '**/service-contract.ts', '**/sim-client.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  {
+    // Test-only libraries (the testing helpers, the exchange simulator) are imported from spec files
+    // only: no production bundle may contain them. libs/testing, the simulator library and the
+    // simulator app relax this in their own eslint.config.mjs.
+    files: ['**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/jest.config.*'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@cryptoscalp/testing', message: 'test-only library: import it from *.spec.ts / *.int-spec.ts files only' },
+            { name: '@cryptoscalp/exchange-simulator', message: 'test-only library: import it from *.spec.ts / *.int-spec.ts files only' },
+          ],
+        },
+      ],
+    },
+  },
 ];

@@ -19,3 +19,6 @@ for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port$path" >/dev/null && br
 echo "$app: $(du -sh "$work/node_modules" | cut -f1) of production dependencies"
 curl -s -o /dev/null -w "$app $path: HTTP %{http_code}\n" "http://127.0.0.1:$port$path" || true
 curl -sf "http://127.0.0.1:$port$path" >/dev/null || { cat "$work/out.log"; exit 1; }
+# The image's HEALTHCHECK, as Docker runs it inside the container.
+HEALTHCHECK_PATH="$([ "$app" = exchange-simulator ] && echo /health || echo /health/liveness)" HTTP_PORT="$port" \
+  node deploy/docker/healthcheck.js && echo "$app HEALTHCHECK: healthy"

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { connect, type NatsConnection } from 'nats';
 
 import { CLOSED_PORT, freePort, INFRA, testNamespace, waitFor } from './namespace';
@@ -158,6 +159,14 @@ export function describeServiceContract({ app, dependencies }: ServiceContractOp
       } finally {
         await killProcess(server);
       }
+    });
+
+    it('ships a production bundle without the test-only libraries (testing helpers, exchange simulator)', () => {
+      // The source map lists every module webpack put into main.js.
+      const map = JSON.parse(readFileSync(`${builtMain(app)}.map`, 'utf8')) as { sources: string[] };
+      const ours = map.sources.filter((source) => /\/libs\/[a-z-]+\/src\//.test(source));
+      expect(ours.some((source) => source.includes('/libs/platform/src/'))).toBe(true);
+      expect(ours.filter((source) => /\/libs\/(testing|exchange-simulator)\//.test(source))).toEqual([]);
     });
 
     it('exits with code 1 and one line naming the variable when the config is bad', async () => {
