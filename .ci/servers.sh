@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the servers the integration tests use are installed and running on 127.0.0.1:
+# Makes sure what the tests need is installed: Debian's chromium for the browser tests, and the
+# servers the integration tests use, running on 127.0.0.1:
 # PostgreSQL 5432 (trust, databases postgres and test), Redis 6379, NATS with JetStream 4222, and
 # that the nats-server and redis-server binaries exist (recovery tests start private ones).
 # Starts only what is not already listening; installs (apt) only what is missing. Run as root.
@@ -8,6 +9,8 @@ set -euo pipefail
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 missing=()
+# Browser tests drive Debian's chromium through playwright-core (never a downloaded browser).
+command -v chromium >/dev/null || missing+=(chromium)
 command -v redis-server >/dev/null || [ -x /usr/sbin/redis-server ] || missing+=(redis-server)
 command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
 if ! up 5432 && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then missing+=(postgresql); fi
