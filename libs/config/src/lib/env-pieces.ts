@@ -81,6 +81,16 @@ export const baseEnv = {
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0, 'expected 0 or more milliseconds').default(3000),
   HEALTH_CHECK_TIMEOUT_MS: positiveMs(1000),
   HEARTBEAT_INTERVAL_MS: positiveMs(5000),
+  /** Origins allowed to call the HTTP API from a browser (comma-separated); none when empty. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
 };
 
 export const natsEnv = {

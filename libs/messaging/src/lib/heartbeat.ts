@@ -7,7 +7,8 @@ export interface HeartbeatOptions {
   service: string;
   instance: string;
   version: string;
-  healthUrl: string;
+  /** Where others reach this instance's health endpoints; a function when known only after listen. */
+  healthUrl: string | (() => string);
   intervalMs: number;
   /** Current overall health; called once per beat. */
   status: () => HealthState;
@@ -46,7 +47,7 @@ export class HeartbeatPublisher {
       service: this.options.service,
       instance: this.options.instance,
       version: this.options.version,
-      healthUrl: this.options.healthUrl,
+      healthUrl: typeof this.options.healthUrl === 'function' ? this.options.healthUrl() : this.options.healthUrl,
       status: this.options.status(),
       startedAt: this.startedAt,
       time: Date.now(),

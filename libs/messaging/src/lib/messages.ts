@@ -7,7 +7,9 @@ import { SYMBOL_PATTERN, VENUES } from './venues';
  * Prices and sizes are decimal strings exactly as the exchange sent them.
  * `ts` is the exchange event time in epoch milliseconds, `recvTs` the gateway receive time in epoch microseconds.
  */
-const decimal = z.string().regex(/^\d+(\.\d+)?([eE][-+]?\d+)?$/, 'expected a non-negative decimal string');
+/** A non-negative decimal string as the exchange sent it (`59470.01000000`, `1e-8`). */
+export const DECIMAL_PATTERN = /^\d+(\.\d+)?([eE][-+]?\d+)?$/;
+const decimal = z.string().regex(DECIMAL_PATTERN, 'expected a non-negative decimal string');
 const venue = z.enum(VENUES);
 const symbol = z.string().regex(SYMBOL_PATTERN, 'expected a BASE-QUOTE symbol such as BTC-USDT');
 const epochMs = z.number().int().nonnegative();

@@ -6,6 +6,8 @@ import { HeartbeatSchema } from './messages';
 import { NatsConnector, type NatsState } from './nats-connection';
 import { Subjects } from './subjects';
 
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
 describe('NatsConnector (real NATS)', () => {
   const ns = testNamespace('nc');
   const subjects = new Subjects(ns.subjectPrefix);
@@ -24,8 +26,10 @@ describe('NatsConnector (real NATS)', () => {
   });
 
   it('keeps trying while the server is unreachable, refuses to publish, and closes cleanly', async () => {
-    const nats = new NatsConnector({ servers: ['nats://127.0.0.1:1'], name: 'spec-down', reconnectTimeWaitMs: 50 });
-    await new Promise((r) => setTimeout(r, 200));
+    const nats = new NatsConnector({ servers: ['nats://127.0.0.1:1'], name: 'spec-down', reconnectTimeWaitMs: 50, logger: quiet });
+    // At least two attempts have failed: it is still trying, not given up.
+    await waitFor(() => nats.error !== undefined, 5000);
+    await waitFor(() => nats.error !== undefined && nats.state === 'connecting', 5000);
     expect(nats.state).toBe('connecting');
     expect(nats.publish('x', new Uint8Array())).toBe(false);
     await expect(nats.rtt()).rejects.toThrow(/NATS is connecting/);

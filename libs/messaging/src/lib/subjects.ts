@@ -70,6 +70,24 @@ export class Subjects {
   }
 
   stream(name: (typeof STREAMS)[keyof typeof STREAMS]): string {
+    return this.namespaced(name);
+  }
+
+  /** A KV bucket name, namespaced like streams (`t1_latest`). */
+  kv(bucket: string): string {
+    if (!/^[A-Za-z0-9_-]+$/.test(bucket)) throw new Error(`KV bucket "${bucket}" must be letters, digits, "_" or "-"`);
+    return this.namespaced(bucket);
+  }
+
+  /**
+   * Queue group for a service's query subjects (`cache.*`, `db.*`): each request is answered by one
+   * replica. Per-instance subjects (`svc.status.<service>.<instance>`) never use one.
+   */
+  queueGroup(service: ServiceName | string): string {
+    return `q.${service}`;
+  }
+
+  private namespaced(name: string): string {
     return this.prefix === '' ? name : `${this.prefix.slice(0, -1)}_${name}`;
   }
 }

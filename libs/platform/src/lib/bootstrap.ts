@@ -5,28 +5,34 @@ import { NatsConnector, Subjects } from '@cryptoscalp/messaging';
 
 import { type DynamicModule, type INestApplication, Logger as NestLogger, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 
+import { NatsTransportServer } from './nats-transport.server';
 import { PLATFORM_OPTIONS } from './platform.constants';
 import type { PlatformOptions } from './platform.types';
-import { SharedConnectionServerNats } from './shared-connection.server';
+import { PlatformLifecycle } from './platform-lifecycle';
+import { ServiceAddress } from './service-address';
 
 export interface StartedService {
   app: INestApplication;
+  /** Local URL of the HTTP server (127.0.0.1 and the bound port), for tests and logs. */
   url: string;
+  /** What the heartbeats advertise (`PUBLIC_URL`, or `http://<hostname>:<bound port>`). */
+  publicUrl: string;
   /** Readiness 503 → drain → close connections; resolves when done. */
   shutdown(signal?: string): Promise<void>;
 }
 
 /**
  * Creates, wires and starts a hybrid service (HTTP + NATS microservice on one connection).
- * Does not install signal handlers (see `runService`), so tests can start several in one process.
+ * Does not install signal or process handlers (see `runService`), so tests can start several in one process.
  */
 export async function startService(
   rootModule: Type<unknown> | DynamicModule,
   opts: { logs?: boolean; /** Overrides HTTP_PORT (0 = any free port, for tests). */ port?: number } = {},
 ): Promise<StartedService> {
-  const app = await NestFactory.create(rootModule, {
+  const app = await NestFactory.create<NestExpressApplication>(rootModule, {
     bufferLogs: true,
     abortOnError: false,
     logger: opts.logs === false ? false : undefined,
@@ -38,22 +44,25 @@ export async function startService(
   const subjects = app.get(Subjects);
   const health = app.get(HealthRegistry);
 
-  const transport = new SharedConnectionServerNats(nats);
-  // Per-instance request-reply: the monitor (or an operator with `nats req`) asks one instance for its status.
-  transport.addHandler(subjects.instanceStatus(service, config.INSTANCE_ID), async () => health.evaluate());
+  // Request-reply handlers answer in the `q.<service>` queue group: one replica per request.
+  const transport = new NatsTransportServer(nats, { queue: subjects.queueGroup(service) });
+  // Per-instance request-reply (no queue group): the monitor asks one instance for its status.
+  transport.addHandler(subjects.instanceStatus(service, config.INSTANCE_ID), async () => health.evaluate(), false, { queue: false });
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
-  app.enableCors();
+  app.disable('x-powered-by');
+  if (config.CORS_ORIGINS.length) app.enableCors({ origin: config.CORS_ORIGINS });
 
   await app.listen(opts.port ?? config.HTTP_PORT, config.HTTP_HOST);
   const log = new NestLogger('Bootstrap');
-  // Subscriptions bind once NATS is connected; until then readiness reports the outage.
-  app.startAllMicroservices().then(
-    () => log.log(`NATS transport listening (${config.NATS_URL.join(',')})`),
-    (err: Error) => log.warn(`NATS transport not started: ${err.message}`),
-  );
   const address = app.getHttpServer().address() as { port: number } | null;
-  const url = `http://127.0.0.1:${address?.port ?? config.HTTP_PORT}`;
-  log.log(`${service} ${config.APP_VERSION} instance ${config.INSTANCE_ID} listening on ${url}`);
+  const port = address?.port ?? config.HTTP_PORT;
+  const serviceAddress = app.get(ServiceAddress);
+  serviceAddress.setBoundPort(port);
+  // Subscriptions bind whenever NATS is connected; until then readiness reports the outage.
+  await app.startAllMicroservices();
+  app.get(PlatformLifecycle).startHeartbeats();
+  const url = `http://127.0.0.1:${port}`;
+  log.log(`${service} ${config.APP_VERSION} instance ${config.INSTANCE_ID} listening on ${url}, advertised as ${serviceAddress.url}`);
 
   let closing: Promise<void> | undefined;
   const shutdown = (signal = 'shutdown'): Promise<void> => {
@@ -65,18 +74,59 @@ export async function startService(
     })();
     return closing;
   };
-  return { app, url, shutdown };
+  return { app, url, publicUrl: serviceAddress.url, shutdown };
+}
+
+/** Where process-level failures are reported (a Nest logger in `runService`). */
+export interface ProcessLogger {
+  error(message: string): void;
+  fatal?(message: string): void;
+}
+
+/**
+ * Logs unhandled rejections (with the reason's stack) and keeps the process running; logs an
+ * uncaught exception and calls `onFatal` (graceful shutdown, exit 1: the process state is unknown).
+ * Returns a function that removes the handlers.
+ */
+export function installProcessHandlers(logger: ProcessLogger, onFatal: (err: Error) => void, context = ''): () => void {
+  const describe = (e: unknown) => (e instanceof Error ? (e.stack ?? e.message) : String(e));
+  const onRejection = (reason: unknown) => {
+    logger.error(`unhandled promise rejection${context ? ` in ${context}` : ''} (process keeps running): ${describe(reason)}`);
+  };
+  const onException = (err: Error, origin: string) => {
+    (logger.fatal ?? logger.error).call(logger, `uncaught exception (${origin})${context ? ` in ${context}` : ''}, shutting down: ${describe(err)}`);
+    onFatal(err);
+  };
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtException', onException);
+  return () => {
+    process.off('unhandledRejection', onRejection);
+    process.off('uncaughtException', onException);
+  };
 }
 
 /**
  * For `main.ts`: start the service and shut it down gracefully on SIGTERM/SIGINT.
- * A failure to start exits with code 1 and one log line.
+ * A failure to start exits with code 1 and one log line. Unhandled rejections are logged and
+ * never end the process; an uncaught exception is logged, then the service shuts down (exit 1).
  */
 export function runService(rootModule: Type<unknown> | DynamicModule): void {
+  const log = new NestLogger('Process');
+  let started: StartedService | undefined;
+  installProcessHandlers(
+    log,
+    () => {
+      const done = () => process.exit(1);
+      if (started) started.shutdown('uncaughtException').then(done, done);
+      else done();
+    },
+    typeof rootModule === 'function' ? rootModule.name : rootModule.module.name,
+  );
   startService(rootModule)
-    .then((started) => {
+    .then((s) => {
+      started = s;
       const onSignal = (signal: NodeJS.Signals) => {
-        started.shutdown(signal).then(
+        s.shutdown(signal).then(
           () => process.exit(0),
           (err: Error) => {
             process.stderr.write(`shutdown failed: ${err.message}\n`);

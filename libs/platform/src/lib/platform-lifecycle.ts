@@ -9,7 +9,7 @@ import { EventPublisher } from './event-publisher';
 
 /**
  * Wires the shared pieces together once the app is up: the NATS health component, breaker
- * health and events, connection metrics, heartbeats. On shutdown it sends a last heartbeat and
+ * health and events, connection metrics, heartbeats (once listening). On shutdown it sends a last heartbeat and
  * drains NATS.
  */
 @Injectable()
@@ -59,8 +59,17 @@ export class PlatformLifecycle implements OnApplicationBootstrap, OnApplicationS
       this.events.publish('breaker', t.state === 'closed' ? 'info' : 'warn', `circuit breaker ${t.name} ${t.state}`, { ...t });
     });
 
-    // The first heartbeat carries an evaluated status (not the initial `fail`); later beats
-    // re-evaluate in the background.
+    this.metrics.gauge('nats_unrecoverable', 'NATS connection lost and not rebuilt for too long (1): restart me', [], function () {
+      this.set(nats.unrecoverable ? 1 : 0);
+    });
+  }
+
+  /**
+   * Called by startService once the HTTP server listens (the heartbeat advertises the bound port).
+   * The first heartbeat carries an evaluated status (not the initial `fail`); later beats
+   * re-evaluate in the background.
+   */
+  startHeartbeats(): void {
     void this.health.evaluate().finally(() => {
       if (!this.stopped) this.heartbeat.start();
     });

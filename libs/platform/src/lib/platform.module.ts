@@ -3,23 +3,21 @@ import { HealthModule, HealthRegistry } from '@cryptoscalp/health';
 import { HeartbeatPublisher, NatsConnector, Subjects } from '@cryptoscalp/messaging';
 import { MetricsModule, MetricsRegistry } from '@cryptoscalp/metrics';
 
-import { type DynamicModule, Module, type Provider } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { type DynamicModule, Logger, Module, type Provider } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 
 import { EventPublisher } from './event-publisher';
+import { httpLogLevel } from './http-logging';
 import { PLATFORM_OPTIONS } from './platform.constants';
 import type { PlatformConfig, PlatformOptions } from './platform.types';
 import { PlatformLifecycle } from './platform-lifecycle';
-
-export function healthUrl(config: PlatformConfig): string {
-  return config.PUBLIC_URL ?? `http://127.0.0.1:${config.HTTP_PORT}`;
-}
+import { ServiceAddress } from './service-address';
 
 /**
- * Everything a CryptoScalp service shares: validated config (as @nestjs/config), JSON logs
- * with service and instance, metrics, health, the NATS connection with heartbeats and events,
- * and resilience policies. Redis and Postgres come from @cryptoscalp/redis and @cryptoscalp/postgres.
+ * Everything a CryptoScalp service shares: its validated config (the PLATFORM_OPTIONS token),
+ * JSON logs with service and instance, metrics, health, the NATS connection (data plane,
+ * heartbeats, events) and resilience policies. Redis and Postgres come from @cryptoscalp/redis
+ * and @cryptoscalp/postgres.
  */
 @Module({})
 export class PlatformModule {
@@ -29,27 +27,32 @@ export class PlatformModule {
     const providers: Provider[] = [
       { provide: PLATFORM_OPTIONS, useValue: options },
       { provide: Subjects, useFactory: () => new Subjects(config.NATS_SUBJECT_PREFIX) },
+      { provide: ServiceAddress, useFactory: () => new ServiceAddress(config) },
       {
         provide: NatsConnector,
-        useFactory: () =>
+        inject: [MetricsRegistry],
+        useFactory: (metrics: MetricsRegistry) =>
           new NatsConnector({
             servers: config.NATS_URL,
             name: `${service}/${instance}`,
             user: config.NATS_USER,
             pass: config.NATS_PASSWORD,
             token: config.NATS_TOKEN,
+            subjectPrefix: config.NATS_SUBJECT_PREFIX,
+            metrics,
+            logger: new Logger(NatsConnector.name),
           }),
       },
       { provide: ResilienceRegistry, inject: [MetricsRegistry], useFactory: (m: MetricsRegistry) => new ResilienceRegistry(m) },
       {
         provide: HeartbeatPublisher,
-        inject: [NatsConnector, Subjects, HealthRegistry],
-        useFactory: (nats: NatsConnector, subjects: Subjects, health: HealthRegistry) =>
+        inject: [NatsConnector, Subjects, HealthRegistry, ServiceAddress],
+        useFactory: (nats: NatsConnector, subjects: Subjects, health: HealthRegistry, address: ServiceAddress) =>
           new HeartbeatPublisher(nats, subjects, {
             service,
             instance,
             version: config.APP_VERSION,
-            healthUrl: `${healthUrl(config)}/health`,
+            healthUrl: () => `${address.url}/health`,
             intervalMs: config.HEARTBEAT_INTERVAL_MS,
             status: () => {
               // Re-evaluate in the background; the beat carries the latest known status.
@@ -65,19 +68,20 @@ export class PlatformModule {
       PLATFORM_OPTIONS,
       Subjects,
       NatsConnector,
+      ServiceAddress,
       ResilienceRegistry,
       HeartbeatPublisher,
       EventPublisher,
     ];
     const imports: DynamicModule['imports'] = [
-      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, ignoreEnvVars: true, load: [() => ({ ...config })] }),
       LoggerModule.forRoot({
         pinoHttp: {
           level: config.LOG_LEVEL,
           base: { service, instance, pid: process.pid },
           messageKey: 'msg',
           timestamp: () => `,"time":"${new Date().toISOString()}"`,
-          autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+          // Probes are logged too, below info (LOG_LEVEL=debug shows them).
+          customLogLevel: httpLogLevel,
           ...(config.LOG_PRETTY ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
         },
       }),
