@@ -39,6 +39,17 @@ export interface VenueAdapter {
 
   /** Called once per connection (before it opens): the per-connection protocol handler. */
   openSession(ctx: SessionContext): VenueSession;
+
+  /**
+   * Replay: the symbols (native names) and channels a recorded connection carried, read from its
+   * URL and the frames the client sent (captures hold no instrument metadata).
+   */
+  recordedSymbols(url: string, sent: readonly string[]): RecordedSymbol[];
+}
+
+export interface RecordedSymbol {
+  native: string;
+  channels: Channel[];
 }
 
 export const CHANNELS = ['trades', 'l1', 'l2'] as const;

@@ -1,12 +1,15 @@
 import type { Venue } from '@cryptoscalp/messaging';
 
+import { BinanceAdapter } from './binance/binance.adapter';
 import type { VenueAdapter } from './venue-adapter';
 
 /**
  * Every venue the gateway speaks: one line per venue. Adding a venue touches its folder and
  * this table, nothing else (see README.md in this folder).
  */
-export const VENUE_ADAPTERS: Partial<Record<Venue, () => VenueAdapter>> = {};
+export const VENUE_ADAPTERS: Partial<Record<Venue, () => VenueAdapter>> = {
+  binance: () => new BinanceAdapter(),
+};
 
 export function adapterFor(venue: Venue): VenueAdapter | undefined {
   return VENUE_ADAPTERS[venue]?.();

@@ -1,0 +1,162 @@
+import type { FeedState } from '@cryptoscalp/messaging';
+
+import { binanceContinuity } from '../venues/binance/binance.protocol';
+import type { BookOptions, BookSnapshot, BookUpdate, LevelIn } from './book.types';
+import { type BookOutput, BookSync, type L2Body } from './book-sync';
+
+/** A controllable snapshot source: each request waits until the test answers it. */
+function harness(extra: Partial<BookOptions> = {}) {
+  const requests: { resolve: (s: BookSnapshot) => void; reject: (e: Error) => void }[] = [];
+  const l2: L2Body[] = [];
+  const statuses: { state: FeedState; reason: string }[] = [];
+  const out: BookOutput = { l2: (b) => l2.push(b), status: (state, reason) => statuses.push({ state, reason }), warn: () => undefined };
+  const book = new BookSync(
+    {
+      continuity: binanceContinuity,
+      requestSnapshot: () => new Promise<BookSnapshot>((resolve, reject) => requests.push({ resolve, reject })),
+      ...extra,
+    },
+    out,
+    { backoff: { initialDelayMs: 1, maxDelayMs: 2 } },
+  );
+  return { book, requests, l2, statuses, states: () => statuses.map((s) => s.state) };
+}
+
+const upd = (first: number, last: number, bids: LevelIn[] = [], asks: LevelIn[] = []): BookUpdate => ({
+  first,
+  last,
+  bids,
+  asks,
+  ts: 1,
+  recvTs: 1,
+});
+const snap = (seq: number, bids: LevelIn[], asks: LevelIn[]): BookSnapshot => ({ seq, bids, asks, ts: 1, recvTs: 1 });
+const flush = () => new Promise((r) => setImmediate(r));
+
+describe('BookSync with the Binance spot procedure (developers.binance.com, "How to manage a local order book correctly")', () => {
+  it('buffers from the first event, drops events with u <= lastUpdateId, applies the first with U <= lastUpdateId+1 <= u, then continues', async () => {
+    const h = harness();
+    h.book.update(upd(90, 95, [['10.00', '1']])); // older than the snapshot: dropped
+    h.book.update(upd(96, 102, [['10.01', '2']])); // covers lastUpdateId+1 = 101: first applied
+    h.book.update(upd(103, 104, [], [['10.05', '0.5']]));
+    expect(h.book.state).toBe('buffering');
+    expect(h.requests).toHaveLength(1); // step 3: one snapshot request
+    expect(h.l2).toEqual([]); // nothing published while unsynced
+    h.requests[0]?.resolve(snap(100, [['10.00', '5']], [['10.10', '1']]));
+    await flush();
+    expect(h.book.state).toBe('live');
+    expect(h.book.seq).toBe(104);
+    expect(h.l2).toEqual([
+      {
+        snapshot: true,
+        bids: [
+          ['10.01', '2'],
+          ['10.00', '5'], // the dropped event's '1' was never applied
+        ],
+        asks: [
+          ['10.05', '0.5'],
+          ['10.10', '1'],
+        ],
+        seq: 104,
+        ts: 1,
+        recvTs: 1,
+      },
+    ]);
+    expect(h.states()).toEqual(['connected']);
+    h.book.update(upd(105, 105, [['10.01', '0']]));
+    expect(h.l2[1]).toMatchObject({ snapshot: false, seq: 105, prevSeq: 104, bids: [['10.01', '0']] });
+    expect(h.book.top('bid', 5)).toEqual([['10.00', '5']]);
+  });
+
+  it('fetches another snapshot when lastUpdateId is older than the first buffered event (documented, not a gap)', async () => {
+    const h = harness();
+    h.book.update(upd(200, 205));
+    h.requests[0]?.resolve(snap(150, [['1', '1']], [['2', '1']]));
+    await flush();
+    expect(h.book.state).toBe('buffering');
+    expect(h.requests).toHaveLength(2);
+    expect(h.book.counters.staleSnapshots).toBe(1);
+    expect(h.states()).toEqual([]);
+    h.requests[1]?.resolve(snap(203, [['1', '1']], [['2', '1']]));
+    await flush();
+    expect(h.book.state).toBe('live');
+    expect(h.book.seq).toBe(205);
+    expect(h.book.counters.gaps).toBe(0);
+  });
+
+  it('on a gap while live: gap then resync, updates buffered meanwhile and applied on the new snapshot, then connected', async () => {
+    const h = harness();
+    h.book.update(upd(11, 11));
+    h.requests[0]?.resolve(snap(10, [['1', '1']], [['3', '1']]));
+    await flush();
+    h.book.update(upd(12, 12, [['1.5', '1']]));
+    h.book.update(upd(15, 16, [['1.6', '1']])); // 13..14 missing
+    expect(h.states()).toEqual(['connected', 'gap', 'resync']);
+    expect(h.book.state).toBe('resyncing');
+    const published = h.l2.length;
+    h.book.update(upd(17, 17, [['1.7', '1']])); // buffered, not published
+    expect(h.l2.length).toBe(published);
+    // The new snapshot already contains 1.5 and a level the old book never saw.
+    h.requests[1]?.resolve(
+      snap(
+        14,
+        [
+          ['1.5', '1'],
+          ['0.9', '4'],
+        ],
+        [['3', '1']],
+      ),
+    );
+    await flush();
+    expect(h.states()).toEqual(['connected', 'gap', 'resync', 'connected']);
+    expect(h.book.seq).toBe(17);
+    expect(h.book.top('bid', 10)).toEqual([
+      ['1.7', '1'],
+      ['1.6', '1'],
+      ['1.5', '1'],
+      ['0.9', '4'],
+    ]);
+    // The snapshot replaced the book: the old '1' bid is gone (no ghost level).
+    expect(h.book.top('bid', 10).some(([p]) => p === '1')).toBe(false);
+  });
+
+  it('accepts removals of levels it never had (deep books) and never publishes a crossed book', async () => {
+    const h = harness();
+    h.book.update(upd(2, 2, [['0.5', '0']])); // removal of a level outside the snapshot: normal
+    h.requests[0]?.resolve(snap(1, [['1', '1']], [['2', '1']]));
+    await flush();
+    expect(h.book.state).toBe('live');
+    h.book.update(upd(3, 3, [['2.5', '1']])); // bid above the best ask: crossed
+    expect(h.book.state).toBe('resyncing');
+    expect(h.states()).toEqual(['connected', 'resync']);
+    expect(h.l2.filter((m) => !m.snapshot)).toEqual([]);
+  });
+
+  it('retries a failed snapshot request with backoff and ignores a superseded answer', async () => {
+    const h = harness();
+    h.book.update(upd(5, 5));
+    h.requests[0]?.reject(new Error('429'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.requests).toHaveLength(2);
+    h.requests[1]?.resolve(snap(4, [['1', '1']], [['2', '1']]));
+    await flush();
+    expect(h.book.state).toBe('live');
+    h.requests[0]?.resolve(snap(1, [['9', '9']], [['10', '1']])); // late answer to the failed request
+    await flush();
+    expect(h.book.top('bid', 1)).toEqual([['1', '1']]);
+  });
+
+  it('verifies checksums after each update and resyncs on a mismatch', async () => {
+    const h = harness({
+      continuity: (seq, u) => (u.last <= seq ? 'stale' : u.first === seq + 1 ? 'apply' : 'gap'),
+      checksum: (view, u) => Number(view.top('bid', 1)[0]?.[1]) === u.checksum,
+    });
+    h.book.update({ ...upd(2, 2, [['1', '3']]), checksum: 3 });
+    h.requests[0]?.resolve(snap(1, [['1', '1']], [['2', '1']]));
+    await flush();
+    expect(h.book.counters.checksumOk).toBe(1);
+    h.book.update({ ...upd(3, 3, [['1', '4']]), checksum: 5 });
+    expect(h.states()).toEqual(['connected', 'checksum_mismatch', 'resync']);
+    expect(h.book.counters.checksumMismatch).toBe(1);
+  });
+});

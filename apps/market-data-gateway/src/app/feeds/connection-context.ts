@@ -1,0 +1,142 @@
+import type { Venue } from '@cryptoscalp/messaging';
+
+import type { BookHandle, BookOptions } from '../books/book.types';
+import { type BookOutput, BookSync, type BookSyncOptions } from '../books/book-sync';
+import type { RestClient } from '../rest/rest.types';
+import type { CarriedSymbol, SessionContext, TopOfBookIn, TradeIn, VenueSettings } from '../venues/venue-adapter';
+import type { SymbolFeed } from './symbol-feed';
+import type { VenueMetrics } from './venue-metrics';
+
+export interface ConnectionHooks {
+  send(text: string): void;
+  rotate(reason: string): void;
+  /** Rate-limited by the implementation. */
+  warn(message: string): void;
+  metrics: VenueMetrics;
+  bookOptions?: BookSyncOptions;
+}
+
+/** Truncated frame for logs. */
+export function sample(frame: string, max = 200): string {
+  return frame.length > max ? `${frame.slice(0, max)}… (${frame.length} chars)` : frame;
+}
+
+/**
+ * The `SessionContext` of one connection: its books, and the gate between them and the symbol
+ * feeds. Only the active connection publishes books, top of book and status; trades from any
+ * connection go through the symbol's de-duplication (so a rotation loses and doubles nothing).
+ */
+export class ConnectionContext implements SessionContext {
+  active: boolean;
+  readonly books = new Map<string, BookSync>();
+  readonly byNative: ReadonlyMap<string, CarriedSymbol>;
+  parseErrors = 0;
+  skippedFrames = 0;
+
+  constructor(
+    readonly venue: Venue,
+    readonly settings: VenueSettings,
+    readonly rest: RestClient,
+    private readonly feeds: ReadonlyMap<string, SymbolFeed>,
+    symbols: readonly CarriedSymbol[],
+    private readonly hooks: ConnectionHooks,
+    active = true,
+  ) {
+    this.active = active;
+    this.byNative = new Map(symbols.map((s) => [s.native, s]));
+  }
+
+  book(symbol: CarriedSymbol, options: BookOptions): BookHandle {
+    const existing = this.books.get(symbol.symbol);
+    if (existing) return existing;
+    const feed = this.feedOf(symbol);
+    const metrics = this.hooks.metrics;
+    const output: BookOutput = {
+      l2: (body) => {
+        if (this.active) feed.l2(body);
+      },
+      status: (state, reason) => {
+        if (this.active) feed.status(state, reason);
+        else if (state === 'gap') metrics.gap();
+      },
+      warn: (m) => this.hooks.warn(`${this.venue} ${symbol.symbol}: ${m}`),
+    };
+    const counted: BookOptions = {
+      ...options,
+      requestSnapshot: () => {
+        metrics.snapshotRequest();
+        return options.requestSnapshot();
+      },
+      ...(options.checksum
+        ? {
+            checksum: (view, u) => {
+              const ok = (options.checksum as NonNullable<BookOptions['checksum']>)(view, u);
+              metrics.checksum(ok);
+              return ok;
+            },
+          }
+        : {}),
+    };
+    const book = new BookSync(counted, output, this.hooks.bookOptions);
+    this.books.set(symbol.symbol, book);
+    if (this.active) feed.book = book;
+    return book;
+  }
+
+  trade(symbol: CarriedSymbol, trade: TradeIn): void {
+    this.feedOf(symbol).trade(trade);
+  }
+
+  topOfBook(symbol: CarriedSymbol, l1: TopOfBookIn): void {
+    const feed = this.feedOf(symbol);
+    feed.touch();
+    if (this.active) feed.l1(l1);
+  }
+
+  send(text: string): void {
+    this.hooks.send(text);
+  }
+
+  rotate(reason: string): void {
+    this.hooks.rotate(reason);
+  }
+
+  parseError(frame: string, reason: string): void {
+    this.parseErrors++;
+    this.hooks.metrics.parseError();
+    this.hooks.warn(`${this.venue}: malformed frame (${reason}): ${sample(frame)}`);
+  }
+
+  skipped(): void {
+    this.skippedFrames++;
+    this.hooks.metrics.skipped();
+  }
+
+  /** This connection becomes the one that publishes: its live books go out as snapshots. */
+  activate(recvTs: number): void {
+    this.active = true;
+    for (const [symbol, book] of this.books) {
+      const feed = this.feeds.get(symbol);
+      if (!feed) continue;
+      feed.book = book;
+      book.republish(recvTs);
+    }
+  }
+
+  /** True when every book of this connection is live (a rotation may switch over). */
+  get booksLive(): boolean {
+    for (const b of this.books.values()) if (!b.isLive) return false;
+    return true;
+  }
+
+  close(): void {
+    this.active = false;
+    for (const b of this.books.values()) b.close();
+  }
+
+  private feedOf(symbol: CarriedSymbol): SymbolFeed {
+    const feed = this.feeds.get(symbol.symbol);
+    if (!feed) throw new Error(`${this.venue} ${symbol.symbol} is not carried`);
+    return feed;
+  }
+}
