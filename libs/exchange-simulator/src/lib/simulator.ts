@@ -9,6 +9,7 @@ import { type Instrument, instrument } from './market/instrument';
 import { SyntheticMarket } from './market/market';
 import { type Capture, loadCapture, playFrames } from './replay';
 import { BinanceVenue } from './venues/binance';
+import { BINANCE_BOOK_DEPTH } from './venues/binance-options';
 import { BybitVenue } from './venues/bybit';
 import { CoinbaseVenue } from './venues/coinbase';
 import { KrakenVenue } from './venues/kraken';
@@ -25,6 +26,9 @@ export const VENUE_PATHS: Record<VenueName, { ws: string; rest: string }> = {
 };
 
 const MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
+
+/** Book depth per side where a venue's real books are deeper than the market default (200 levels). */
+const VENUE_BOOK_DEPTH: Partial<Record<VenueName, number>> = { binance: BINANCE_BOOK_DEPTH };
 
 export const DEFAULT_PORTS: Record<VenueName | 'control', number> = {
   control: 9100,
@@ -134,7 +138,10 @@ export class Simulator {
     for (const name of this.options.venues ?? VENUE_NAMES) {
       const markets = new Map<string, SyntheticMarket>();
       for (const inst of this.instruments) {
-        const market = new SyntheticMarket(inst, { seed: seed * 31 + VENUE_NAMES.indexOf(name), maxLevels: this.options.maxLevels });
+        const market = new SyntheticMarket(inst, {
+          seed: seed * 31 + VENUE_NAMES.indexOf(name),
+          maxLevels: this.options.maxLevels ?? VENUE_BOOK_DEPTH[name],
+        });
         markets.set(inst.symbol, market);
         this.slots.push({ venue: name, symbol: inst.symbol, market, rate: this.rateFor(name, inst.symbol), due: 0 });
       }
