@@ -41,7 +41,14 @@ describe('monitor survives bad NATS input (production build, real NATS)', () => 
     expect(svc.child.exitCode).toBeNull();
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     expect(metrics).toMatch(/cs_nats_messages_dropped_total\{[^}]*subject_group="svc.status"[^}]*reason="invalid"[^}]*\} 3/);
-    const logged = await waitFor(() => svc.output().split('\n').find((l) => l.includes('dropped invalid message')), 5000);
+    const logged = await waitFor(
+      () =>
+        svc
+          .output()
+          .split('\n')
+          .find((l) => l.includes('dropped invalid message')),
+      5000,
+    );
     // Truncated: the 10 kB payload never reaches the log.
     expect(svc.output()).not.toContain('x'.repeat(300));
     expect(logged).toContain(subject);

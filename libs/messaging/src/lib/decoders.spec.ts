@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { PayloadError } from './codec';
 import { L1Decoder, L2Decoder, TradeDecoder, validateL1, validateL2, validateTrade, zodDecoder } from './decoders';
-import { L1Schema, L2Schema, TradeSchema } from './messages';
+import { DECIMAL_PATTERN, L1Schema, L2Schema, TradeSchema } from './messages';
 
 // Valid samples: a Binance aggTrade from the recorded capture (fixtures/BINANCE.ws.1.0), normalized,
 // and book messages shaped as the architecture page describes.
@@ -60,6 +60,24 @@ const WRONG: unknown[] = [
   ' 1',
   '1,5',
   '0x10',
+  '00',
+  '1e+5',
+  '1e-',
+  '1e+',
+  '1.5e3',
+  '1.5E-03',
+  '1..2',
+  '1.2.3',
+  '1.2e3.4',
+  '1ee5',
+  '\u0661',
+  '1\n',
+  '\n1',
+  '1 ',
+  '+1',
+  '-0',
+  'E5',
+  '1.e5',
   'NaN',
   'abc',
   'BTC-USDT',
@@ -93,7 +111,12 @@ function mutations(base: Record<string, unknown>): unknown[] {
   return out;
 }
 
-function agree(name: string, schema: { safeParse(v: unknown): { success: boolean } }, fast: (v: unknown) => string | undefined, base: object) {
+function agree(
+  name: string,
+  schema: { safeParse(v: unknown): { success: boolean } },
+  fast: (v: unknown) => string | undefined,
+  base: object,
+) {
   it(`${name}: the hand-written validator accepts exactly what the zod schema accepts`, () => {
     const samples = mutations(base as Record<string, unknown>);
     let accepted = 0;
@@ -133,13 +156,45 @@ describe('hand-written validators agree with the zod contracts', () => {
       let fast: (v: unknown) => string | undefined;
       let schema: { safeParse(v: unknown): { success: boolean } };
       if (d['e'] === 'aggTrade') {
-        sample = { v: 1, venue: 'binance', symbol: symbol(d['s']), id: String(d['a']), price: d['p'], size: d['q'], side: d['m'] ? 'sell' : 'buy', ts: d['T'], recvTs: d['E'] * 1000 };
+        sample = {
+          v: 1,
+          venue: 'binance',
+          symbol: symbol(d['s']),
+          id: String(d['a']),
+          price: d['p'],
+          size: d['q'],
+          side: d['m'] ? 'sell' : 'buy',
+          ts: d['T'],
+          recvTs: d['E'] * 1000,
+        };
         [fast, schema] = [validateTrade, TradeSchema];
       } else if (d['e'] === 'depthUpdate') {
-        sample = { v: 1, venue: 'binance', symbol: symbol(d['s']), snapshot: false, bids: d['b'], asks: d['a'], seq: d['u'], prevSeq: d['U'] - 1, ts: d['E'], recvTs: d['E'] * 1000 };
+        sample = {
+          v: 1,
+          venue: 'binance',
+          symbol: symbol(d['s']),
+          snapshot: false,
+          bids: d['b'],
+          asks: d['a'],
+          seq: d['u'],
+          prevSeq: d['U'] - 1,
+          ts: d['E'],
+          recvTs: d['E'] * 1000,
+        };
         [fast, schema] = [validateL2, L2Schema];
       } else if (d['u'] !== undefined && d['b'] !== undefined && d['B'] !== undefined) {
-        sample = { v: 1, venue: 'binance', symbol: symbol(d['s']), bidPx: d['b'], bidSz: d['B'], askPx: d['a'], askSz: d['A'], seq: d['u'], ts: 1, recvTs: 2 };
+        sample = {
+          v: 1,
+          venue: 'binance',
+          symbol: symbol(d['s']),
+          bidPx: d['b'],
+          bidSz: d['B'],
+          askPx: d['a'],
+          askSz: d['A'],
+          seq: d['u'],
+          ts: 1,
+          recvTs: 2,
+        };
         [fast, schema] = [validateL1, L1Schema];
       } else continue;
       expect(fast(sample)).toBeUndefined();
@@ -148,6 +203,27 @@ describe('hand-written validators agree with the zod contracts', () => {
     }
     if (existsSync(file)) expect(checked).toBeGreaterThan(50);
   });
+});
+
+it('the decimal check agrees with DECIMAL_PATTERN on random strings over its alphabet', () => {
+  const alphabet = ['0', '1', '9', '.', 'e', 'E', '+', '-', ' ', 'x'];
+  let seed = 42;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), (seed >>> 12) % n);
+  const digits = (max: number) => Array.from({ length: rand(max) }, () => String(rand(10))).join('');
+  let valid = 0;
+  for (let k = 0; k < 20_000; k++) {
+    // Half well-formed decimals (some parts possibly empty), then a random edit of one character.
+    let s = `${digits(4)}${rand(2) ? `.${digits(4)}` : ''}${rand(3) ? '' : `${['e', 'E'][rand(2)]}${['', '+', '-'][rand(3)]}${digits(3)}`}`;
+    if (rand(2)) {
+      const at = rand(s.length + 1);
+      s = s.slice(0, at) + alphabet[rand(alphabet.length)] + s.slice(at + rand(2));
+    }
+    const byPattern = DECIMAL_PATTERN.test(s);
+    const byHand = validateTrade({ ...trade, price: s }) === undefined;
+    if (byPattern !== byHand) throw new Error(`disagreement on ${JSON.stringify(s)}`);
+    if (byPattern) valid++;
+  }
+  expect(valid).toBeGreaterThan(500);
 });
 
 describe('decoders', () => {

@@ -171,7 +171,10 @@ describe('JetStream helpers (real NATS, own namespace per test)', () => {
     const subjects = new Subjects(testNamespace('kv').subjectPrefix);
     const bucket = subjects.kv('latest');
     streams.push(`KV_${bucket}`);
-    const [a, b] = await Promise.all([ensureKv((await nats.connection()).jetstream(), bucket, { history: 1 }), ensureKv((await nats.connection()).jetstream(), bucket, { history: 1 })]);
+    const [a, b] = await Promise.all([
+      ensureKv((await nats.connection()).jetstream(), bucket, { history: 1 }),
+      ensureKv((await nats.connection()).jetstream(), bucket, { history: 1 }),
+    ]);
     await a?.put('binance.BTC-USDT', encodeJson({ px: '1' }));
     expect((await b?.get('binance.BTC-USDT'))?.json()).toEqual({ px: '1' });
     expect(bucket).toBe(`${subjects.prefix.slice(0, -1)}_latest`);

@@ -80,10 +80,11 @@ export class NatsConnector {
     this.logger = options.logger ?? stderrLogger;
     this.prefix = options.subjectPrefix ?? '';
     const metrics = options.metrics ?? new MetricsRegistry({ service: 'nats', instance: options.name, defaultMetrics: false });
-    this.dropped = metrics.counter('nats_messages_dropped_total', 'NATS messages dropped: invalid, handler errors, overflow, not connected', [
-      'subject_group',
-      'reason',
-    ]);
+    this.dropped = metrics.counter(
+      'nats_messages_dropped_total',
+      'NATS messages dropped: invalid, handler errors, overflow, not connected',
+      ['subject_group', 'reason'],
+    );
     const subs = this.subs;
     metrics.gauge('nats_subscription_messages', 'Messages received by data-plane subscriptions', ['subject_group'], function () {
       this.reset();

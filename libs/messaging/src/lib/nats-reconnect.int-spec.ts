@@ -4,7 +4,8 @@ import { connect } from 'nats';
 
 import { NatsConnector, type NatsState } from './nats-connection';
 
-const startServer = (port: number, ...extra: string[]) => startPrivateServer(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(port), ...extra]);
+const startServer = (port: number, ...extra: string[]) =>
+  startPrivateServer(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(port), ...extra]);
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 // A private nats-server (the binary .ci/run starts) on a free port that the test kills and

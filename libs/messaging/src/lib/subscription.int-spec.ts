@@ -183,7 +183,14 @@ describe('NatsConnector.subscribe (real NATS)', () => {
 
   it('publishJson counts a drop when not connected', async () => {
     const metrics = new MetricsRegistry({ service: 's', instance: 'down', defaultMetrics: false });
-    const nats = new NatsConnector({ servers: ['nats://127.0.0.1:1'], name: 'down', subjectPrefix: ns.subjectPrefix, metrics, logger, reconnectTimeWaitMs: 50 });
+    const nats = new NatsConnector({
+      servers: ['nats://127.0.0.1:1'],
+      name: 'down',
+      subjectPrefix: ns.subjectPrefix,
+      metrics,
+      logger,
+      reconnectTimeWaitMs: 50,
+    });
     connectors.push(nats);
     expect(nats.publishJson(subjects.trade('binance', 'BTC-USDT'), trade(1))).toBe(false);
     expect(await dropped(metrics, { subject_group: 'md.trade', reason: 'disconnected' })).toBe(1);

@@ -116,7 +116,8 @@ export abstract class DataSubscriptionBase<T> {
     this.stats.received++;
     let value: T;
     try {
-      value = this.decoder.decode(msg.data, msg.subject);
+      // The subscription's subject, not msg.subject: nats.js decodes that lazily, per message.
+      value = this.decoder.decode(msg.data, this.subject);
     } catch (e) {
       this.invalid(msg, e);
       return;

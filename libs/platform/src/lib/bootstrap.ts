@@ -94,7 +94,10 @@ export function installProcessHandlers(logger: ProcessLogger, onFatal: (err: Err
     logger.error(`unhandled promise rejection${context ? ` in ${context}` : ''} (process keeps running): ${describe(reason)}`);
   };
   const onException = (err: Error, origin: string) => {
-    (logger.fatal ?? logger.error).call(logger, `uncaught exception (${origin})${context ? ` in ${context}` : ''}, shutting down: ${describe(err)}`);
+    (logger.fatal ?? logger.error).call(
+      logger,
+      `uncaught exception (${origin})${context ? ` in ${context}` : ''}, shutting down: ${describe(err)}`,
+    );
     onFatal(err);
   };
   process.on('unhandledRejection', onRejection);

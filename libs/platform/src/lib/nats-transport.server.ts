@@ -22,7 +22,8 @@ const nestPacket: Decoder<NestPacket> = {
     } catch (err) {
       throw new PayloadError(subject, `not JSON (${(err as Error).message})`);
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new PayloadError(subject, 'expected a {pattern, data, id} object');
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new PayloadError(subject, 'expected a {pattern, data, id} object');
     const id = (value as NestPacket).id;
     if (id !== undefined && typeof id !== 'string') throw new PayloadError(subject, 'id: expected a string');
     return value as NestPacket;
