@@ -75,6 +75,8 @@ export interface VenueLimits {
   maxConnectionLifetimeMs?: number;
   /** Client-side keepalive period, for venues that need one (`session.keepalive()` is called). */
   keepaliveMs?: number;
+  /** REST request weight per minute the gateway allows itself (a share of the venue's limit; default 1000). */
+  restWeightPerMinute?: number;
 }
 
 /** A symbol the gateway carries on a venue, resolved from the venue's metadata. */

@@ -56,6 +56,8 @@ export class BinanceAdapter implements VenueAdapter {
     maxOutgoingPerSecond: 5,
     connectAttempts: { max: 300, windowMs: 5 * 60_000 },
     maxConnectionLifetimeMs: 24 * 3600_000,
+    // Binance allows 6000 per minute per IP; keep a fifth for restarts and other processes.
+    restWeightPerMinute: 4800,
   };
   private readonly tradeStream: 'trade' | 'aggTrade';
 

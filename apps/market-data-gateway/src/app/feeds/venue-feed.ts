@@ -1,0 +1,210 @@
+import { BackgroundRetry, type ResilienceRegistry } from '@cryptoscalp/circuit-breaker';
+import type { ComponentResult } from '@cryptoscalp/health';
+import type { Venue } from '@cryptoscalp/messaging';
+
+import { AttemptLimiter } from '../connections/attempt-limiter';
+import type { MarketSink } from '../publishing/market-sink';
+import { HttpRestClient, WeightLimiter } from '../rest/rest-client';
+import type { CarriedSymbol, Channel, VenueAdapter, VenueSettings } from '../venues/venue-adapter';
+import { ShardFeed, type ShardOptions } from './shard-feed';
+import { SymbolFeed } from './symbol-feed';
+import type { VenueMetrics } from './venue-metrics';
+
+export interface VenueFeedOptions extends ShardOptions {
+  symbolStaleMs: number;
+  /** REST request weight per minute the gateway allows itself (a share of the venue's limit). */
+  restWeightPerMinute: number;
+}
+
+export interface Logger {
+  log(message: string): void;
+  warn(message: string): void;
+}
+
+/**
+ * One venue: resolves the wanted symbols from the venue's instrument metadata (retrying in the
+ * background while REST is unreachable), shards them over connections within the venue's
+ * limits, and reports per-symbol state for `GET /v1/feeds` and the `feed:<venue>` health component.
+ */
+export class VenueFeed {
+  readonly feeds = new Map<string, SymbolFeed>();
+  readonly shards: ShardFeed[] = [];
+  readonly rest: HttpRestClient;
+  unknown: string[] = [];
+  resolved = false;
+  lastError: string | undefined;
+  private retry: BackgroundRetry<unknown> | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private readonly attempts: AttemptLimiter;
+  private stopped = false;
+
+  constructor(
+    readonly venue: Venue,
+    readonly adapter: VenueAdapter,
+    readonly settings: VenueSettings,
+    readonly wanted: readonly string[],
+    readonly channels: readonly Channel[],
+    private readonly sink: MarketSink,
+    private readonly metrics: VenueMetrics,
+    private readonly resilience: ResilienceRegistry,
+    private readonly options: VenueFeedOptions,
+    private readonly logger: Logger,
+  ) {
+    this.rest = new HttpRestClient(new WeightLimiter(options.restWeightPerMinute), {
+      onWait: (s) => s > 0 && metrics.limiterWait(s),
+      onBlocked: (status, ms, url) => logger.warn(`${venue} REST ${status}: holding requests for ${ms} ms (${url})`),
+    });
+    const { max, windowMs } = adapter.limits.connectAttempts;
+    this.attempts = new AttemptLimiter(max, windowMs);
+  }
+
+  start(): void {
+    this.retry = new BackgroundRetry(() => this.resolve(), {
+      initialDelayMs: 1000,
+      maxDelayMs: 30_000,
+      onFailure: (err, attempt, delay) => {
+        this.lastError = err.message;
+        if (attempt === 1 || attempt % 10 === 0)
+          this.logger.warn(`${this.venue}: instruments unavailable (${err.message}); retrying in ${Math.round(delay)} ms`);
+      },
+    });
+    this.watchdog = setInterval(() => {
+      for (const f of this.feeds.values()) f.checkStale(this.options.symbolStaleMs, 20);
+    }, 1000);
+    this.watchdog.unref?.();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.retry?.stop();
+    if (this.watchdog) clearInterval(this.watchdog);
+    for (const s of this.shards) s.stop();
+  }
+
+  private async resolve(): Promise<void> {
+    const { symbols, unknown } = await this.adapter.resolveSymbols(this.rest, this.settings, this.wanted);
+    if (this.stopped) return;
+    this.unknown = unknown;
+    if (unknown.length) this.logger.warn(`${this.venue}: not listed by the venue, not carried: ${unknown.join(', ')}`);
+    const carried: CarriedSymbol[] = symbols.map((s) => ({ ...s, channels: this.channels }));
+    for (const c of carried) this.feeds.set(c.symbol, new SymbolFeed(this.venue, c, this.sink, this.metrics));
+    const breaker =
+      this.resilience.get(`ws:${this.venue}`) ??
+      this.resilience.create(`ws:${this.venue}`, {
+        breaker: { window: { kind: 'consecutive', failures: 5 }, halfOpenAfterMs: 30_000 },
+      });
+    let shard: CarriedSymbol[] = [];
+    let streams = 0;
+    const shards: CarriedSymbol[][] = [];
+    for (const c of carried) {
+      const n = this.adapter.streamsFor(c);
+      if (shard.length && streams + n > this.adapter.limits.maxStreamsPerConnection) {
+        shards.push(shard);
+        shard = [];
+        streams = 0;
+      }
+      shard.push(c);
+      streams += n;
+    }
+    if (shard.length) shards.push(shard);
+    for (const symbolsOfShard of shards) {
+      const s = new ShardFeed(
+        this.shards.length + 1,
+        symbolsOfShard,
+        {
+          venue: this.venue,
+          adapter: this.adapter,
+          settings: this.settings,
+          rest: this.rest,
+          feeds: this.feeds,
+          metrics: this.metrics,
+          breaker,
+          attempts: this.attempts,
+          warn: (m) => this.logger.warn(m),
+          log: (m) => this.logger.log(m),
+        },
+        this.options,
+      );
+      this.shards.push(s);
+      s.start();
+    }
+    this.resolved = true;
+    this.lastError = undefined;
+    this.logger.log(
+      `${this.venue}: carrying ${carried.length} symbols (${this.channels.join(', ')}) on ${this.shards.length} connection(s)`,
+    );
+  }
+
+  /** `pass` all live; `warn` some resyncing/stale/syncing; `fail` nothing connected or nothing live. */
+  health(): ComponentResult {
+    const feeds = [...this.feeds.values()];
+    const live = feeds.filter((f) => f.state === 'live').length;
+    const connected = this.shards.filter((s) => s.connected).length;
+    if (!this.resolved) {
+      return {
+        status: 'fail',
+        measurement: 'live',
+        observedValue: 0,
+        observedUnit: 'symbols',
+        output: `instruments not loaded${this.lastError ? `: ${this.lastError}` : ''}`,
+      };
+    }
+    if (connected === 0 || live === 0) {
+      const why =
+        connected === 0 ? `no connection open${this.shards[0]?.lastError ? ` (${this.shards[0].lastError})` : ''}` : 'no symbol live yet';
+      return { status: 'fail', measurement: 'live', observedValue: live, observedUnit: 'symbols', output: why };
+    }
+    const notLive = feeds.filter((f) => f.state !== 'live');
+    if (notLive.length || connected < this.shards.length) {
+      return {
+        status: 'warn',
+        measurement: 'live',
+        observedValue: live,
+        observedUnit: 'symbols',
+        output: notLive.map((f) => `${f.symbol} ${f.state}`).join(', ') || `${this.shards.length - connected} connection(s) down`,
+      };
+    }
+    return { status: 'pass', measurement: 'live', observedValue: live, observedUnit: 'symbols' };
+  }
+
+  /** `GET /v1/feeds` entry. */
+  describe(): Record<string, unknown> {
+    const now = Date.now();
+    return {
+      venue: this.venue,
+      ws: this.settings.wsUrl,
+      rest: this.settings.restUrl,
+      resolved: this.resolved,
+      unknownSymbols: this.unknown,
+      connections: this.shards.map((s) => ({
+        id: s.id,
+        connected: s.connected,
+        ageMs: s.connectionAgeMs,
+        lastFrameAgeMs: s.lastFrameAt === undefined ? undefined : now - s.lastFrameAt,
+        symbols: s.symbols.length,
+        reconnects: s.reconnects,
+        rotations: s.rotations,
+        lastError: s.lastError,
+      })),
+      restLimiter: {
+        weightPerMinute: this.rest.limiter.weightPerMinute,
+        used: this.rest.limiter.used,
+        waits: this.rest.limiter.waits,
+        bannedUntil: this.rest.limiter.bannedUntil || undefined,
+      },
+      symbols: [...this.feeds.values()].map((f) => ({
+        symbol: f.symbol,
+        native: f.carried.native,
+        channels: f.carried.channels,
+        state: f.state,
+        lastMessageAgeMs: f.lastMessageAt ? now - f.lastMessageAt : undefined,
+        ratePerSecond: Math.round(f.rate * 10) / 10,
+        seq: f.book?.seq,
+        book: f.book
+          ? { state: f.book.state, bids: f.book.levelCount('bid'), asks: f.book.levelCount('ask'), ...f.book.counters }
+          : undefined,
+        counters: { ...f.counts, duplicateTrades: f.dedup.duplicates },
+      })),
+    };
+  }
+}

@@ -1,0 +1,110 @@
+import { type RestClient, RestError, type RestRequest } from './rest.types';
+
+/**
+ * A per-venue request-weight budget over a sliding minute, plus a ban window: after a 429 or 418
+ * nothing leaves until `Retry-After` has passed. Waiters are served in order.
+ */
+export class WeightLimiter {
+  private readonly spent: { at: number; weight: number }[] = [];
+  private blockedUntil = 0;
+  private queue: Promise<void> = Promise.resolve();
+  waits = 0;
+
+  constructor(
+    readonly weightPerMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get used(): number {
+    this.expire();
+    return this.spent.reduce((s, e) => s + e.weight, 0);
+  }
+
+  /** Until when requests are held after a 429/418 (epoch ms; 0 when not). */
+  get bannedUntil(): number {
+    return this.blockedUntil > this.now() ? this.blockedUntil : 0;
+  }
+
+  /** Resolves when `weight` fits; returns how long it waited (ms). */
+  acquire(weight: number): Promise<number> {
+    const start = this.now();
+    const turn = this.queue.then(async () => {
+      for (;;) {
+        this.expire();
+        const now = this.now();
+        if (now < this.blockedUntil) {
+          await sleep(this.blockedUntil - now);
+          continue;
+        }
+        const used = this.spent.reduce((s, e) => s + e.weight, 0);
+        if (used + weight <= this.weightPerMinute || this.spent.length === 0) break;
+        await sleep(Math.max(10, (this.spent[0] as { at: number }).at + 60_000 - now));
+      }
+      this.spent.push({ at: this.now(), weight });
+    });
+    this.queue = turn.catch(() => undefined);
+    return turn.then(() => {
+      const waited = this.now() - start;
+      if (waited > 0) this.waits++;
+      return waited;
+    });
+  }
+
+  /** The server said how much it counts (`X-MBX-USED-WEIGHT-1M`): never believe we have used less. */
+  observeUsed(serverUsed: number): void {
+    const local = this.used;
+    if (serverUsed > local) this.spent.push({ at: this.now(), weight: serverUsed - local });
+  }
+
+  /** 429 / 418: hold every request for `ms`. */
+  block(ms: number): void {
+    this.blockedUntil = Math.max(this.blockedUntil, this.now() + ms);
+  }
+
+  private expire(): void {
+    const floor = this.now() - 60_000;
+    while (this.spent.length && (this.spent[0] as { at: number }).at <= floor) this.spent.shift();
+  }
+}
+
+const sleep = (ms: number) =>
+  new Promise<void>((r) => {
+    const t = setTimeout(r, ms);
+    t.unref?.();
+  });
+
+export interface HttpRestClientOptions {
+  timeoutMs?: number;
+  onWait?(seconds: number): void;
+  onBlocked?(status: number, retryAfterMs: number, url: string): void;
+}
+
+/** `fetch` through the venue's limiter; honours `Retry-After` on 429 and 418. */
+export class HttpRestClient implements RestClient {
+  constructor(
+    readonly limiter: WeightLimiter,
+    private readonly options: HttpRestClientOptions = {},
+  ) {}
+
+  async getJson<T>(request: RestRequest): Promise<T> {
+    const waited = await this.limiter.acquire(request.weight ?? 1);
+    this.options.onWait?.(waited / 1000);
+    const res = await fetch(request.url, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
+    const used = Number(res.headers.get('x-mbx-used-weight-1m') ?? NaN);
+    if (Number.isFinite(used)) this.limiter.observeUsed(used);
+    if (res.status === 429 || res.status === 418) {
+      const retryAfter = Number(res.headers.get('retry-after'));
+      // Without a header: a minute for 429, longer for a ban (418), never hammer.
+      const ms = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : res.status === 418 ? 120_000 : 60_000;
+      this.limiter.block(ms);
+      this.options.onBlocked?.(res.status, ms, request.url);
+      await res.body?.cancel();
+      throw new RestError(res.status, request.url, `${res.status} from ${new URL(request.url).pathname}; holding requests for ${ms} ms`);
+    }
+    if (!res.ok) {
+      const text = (await res.text()).slice(0, 200);
+      throw new RestError(res.status, request.url, `${res.status} from ${new URL(request.url).pathname}: ${text}`);
+    }
+    return (await res.json()) as T;
+  }
+}
