@@ -98,6 +98,11 @@ export const natsEnv = {
   NATS_USER: optionalSecret,
   NATS_PASSWORD: optionalSecret,
   NATS_TOKEN: optionalSecret,
+  /**
+   * A connection the NATS client closed for good (repeated authorization errors…) and that could
+   * not be rebuilt for this long makes liveness fail, so the orchestrator restarts the process.
+   */
+  NATS_UNRECOVERABLE_AFTER_MS: positiveMs(300_000),
   /** Namespaces every subject and stream (`t1.` → `t1.md.trade...`, stream `t1_MD_TRADES`); empty in production. */
   NATS_SUBJECT_PREFIX: z
     .string()

@@ -89,6 +89,22 @@ describe('health (Terminus wiring, IETF body, tri-state)', () => {
     expect(Object.keys(r.body.checks)).toEqual(['eventloop:delay']);
   });
 
+  it('liveness fails for a condition only a restart cures, and names it', async () => {
+    let wedged = false;
+    registry.registerLiveness({
+      name: 'nats-connection',
+      check: () => (wedged ? { status: 'fail', measurement: 'recoverable', output: 'closed for good' } : { status: 'pass', measurement: 'recoverable' }),
+    });
+    const ok = await get('/health/liveness');
+    expect(ok.status).toBe(200);
+    expect(ok.body.checks['nats-connection:recoverable'][0]).toMatchObject({ status: 'pass' });
+    wedged = true;
+    const bad = await get('/health/liveness');
+    expect(bad.status).toBe(503);
+    expect(bad.body.status).toBe('fail');
+    expect(bad.body.checks['nats-connection:recoverable'][0]).toMatchObject({ status: 'fail', output: 'closed for good', critical: true });
+  });
+
   it('readiness is 503 while draining; status shows the details', async () => {
     registry.startDraining();
     const r = await get('/health/readiness');

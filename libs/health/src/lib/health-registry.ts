@@ -9,6 +9,7 @@ import {
   type HealthComponent,
   type HealthModuleOptions,
   type HealthStatus,
+  type LivenessCheck,
   worst,
 } from './health.types';
 
@@ -36,6 +37,7 @@ function withTimeout<T>(work: Promise<T> | T, ms: number, name: string): Promise
 @Injectable()
 export class HealthRegistry {
   private readonly components = new Map<string, HealthComponent>();
+  private readonly liveness = new Map<string, LivenessCheck>();
   private last: HealthStatus = 'fail';
   private draining = false;
 
@@ -47,6 +49,26 @@ export class HealthRegistry {
 
   register(component: HealthComponent): void {
     this.components.set(component.name, component);
+  }
+
+  /**
+   * A condition only a restart can cure (a NATS connection that cannot be rebuilt, a wedged
+   * worker): it makes liveness fail, so the orchestrator restarts the process. Never register a
+   * dependency outage here — that is readiness.
+   */
+  registerLiveness(check: LivenessCheck): void {
+    this.liveness.set(check.name, check);
+  }
+
+  /** Results of the liveness checks, synchronous and cheap (liveness is probed often). */
+  livenessResults(): { name: string; result: ComponentResult }[] {
+    return [...this.liveness.values()].map((check) => {
+      try {
+        return { name: check.name, result: check.check() };
+      } catch (err) {
+        return { name: check.name, result: { status: 'fail', output: (err as Error).message } };
+      }
+    });
   }
 
   unregister(name: string): void {

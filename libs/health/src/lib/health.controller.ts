@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 
-import { HEALTH_MODULE_OPTIONS, type HealthBody, type HealthModuleOptions } from './health.types';
+import { HEALTH_MODULE_OPTIONS, type HealthBody, type HealthModuleOptions, worst } from './health.types';
 import { HealthRegistry } from './health-registry';
 import { EventLoopProbe } from './liveness';
 
@@ -22,31 +22,52 @@ export class HealthController {
     @Inject(HEALTH_MODULE_OPTIONS) private readonly options: HealthModuleOptions,
   ) {}
 
-  /** The process can make progress; never looks at dependencies. */
+  /**
+   * The process can make progress: the event loop is responsive and no condition that only a
+   * restart cures holds (`registerLiveness`). Never looks at dependency outages.
+   */
   @Get('liveness')
   liveness(@Res() res: Response): void {
     const loop = this.eventLoop.result();
+    const time = new Date().toISOString();
+    const checks: HealthBody['checks'] = {
+      'eventloop:delay': [
+        {
+          componentId: 'eventloop',
+          componentType: 'system',
+          status: loop.status,
+          observedValue: loop.observedValue,
+          observedUnit: 'ms',
+          critical: true,
+          time,
+        },
+      ],
+    };
+    const statuses = [loop.status];
+    for (const { name, result } of this.registry.livenessResults()) {
+      statuses.push(result.status);
+      checks[`${name}:${result.measurement ?? 'state'}`] = [
+        {
+          componentId: name,
+          componentType: result.componentType ?? 'component',
+          status: result.status,
+          ...(result.observedValue !== undefined ? { observedValue: result.observedValue, observedUnit: result.observedUnit } : {}),
+          ...(result.output ? { output: result.output } : {}),
+          critical: true,
+          time,
+        },
+      ];
+    }
+    const status = worst(statuses);
     const body: HealthBody = {
-      status: loop.status,
+      status,
       version: '1',
       releaseId: this.options.version,
       serviceId: `${this.options.service}/${this.options.instance}`,
       description: 'liveness',
-      checks: {
-        'eventloop:delay': [
-          {
-            componentId: 'eventloop',
-            componentType: 'system',
-            status: loop.status,
-            observedValue: loop.observedValue,
-            observedUnit: 'ms',
-            critical: true,
-            time: new Date().toISOString(),
-          },
-        ],
-      },
+      checks,
     };
-    send(res, body, loop.status === 'fail' ? 503 : 200);
+    send(res, body, status === 'fail' ? 503 : 200);
   }
 
   /** Dependencies reachable and the service can do its job; 503 when not, or while shutting down. */

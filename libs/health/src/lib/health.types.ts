@@ -65,3 +65,9 @@ export function worst(statuses: Iterable<HealthStatus>): HealthStatus {
   }
   return result;
 }
+
+/** A process-level condition checked by liveness (see HealthRegistry.registerLiveness). */
+export interface LivenessCheck {
+  name: string;
+  check: () => ComponentResult;
+}

@@ -62,6 +62,16 @@ export class PlatformLifecycle implements OnApplicationBootstrap, OnApplicationS
     this.metrics.gauge('nats_unrecoverable', 'NATS connection lost and not rebuilt for too long (1): restart me', [], function () {
       this.set(nats.unrecoverable ? 1 : 0);
     });
+    // A connection the client closed and the connector could not rebuild for a long time is a
+    // state only a restart cures: liveness fails so the orchestrator restarts the process. A
+    // plain NATS outage (reconnecting) stays a readiness matter.
+    this.health.registerLiveness({
+      name: 'nats-connection',
+      check: () =>
+        nats.unrecoverable
+          ? { status: 'fail', measurement: 'recoverable', output: `NATS connection closed and not rebuilt: ${nats.error ?? 'unknown error'}` }
+          : { status: 'pass', measurement: 'recoverable' },
+    });
   }
 
   /**

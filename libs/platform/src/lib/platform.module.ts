@@ -39,6 +39,7 @@ export class PlatformModule {
             pass: config.NATS_PASSWORD,
             token: config.NATS_TOKEN,
             subjectPrefix: config.NATS_SUBJECT_PREFIX,
+            unrecoverableAfterMs: config.NATS_UNRECOVERABLE_AFTER_MS,
             metrics,
             logger: new Logger(NatsConnector.name),
           }),
