@@ -89,8 +89,9 @@ export class PrivatePostgres {
     const dir = ownedTempDir();
     const pg = new PrivatePostgres(dir, port);
     run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', pg.data, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync']);
-    // postgresql.auto.conf is read last: the replica's own port and socket directory win.
-    appendFileSync(join(pg.data, 'postgresql.auto.conf'), `port = ${port}\nunix_socket_directories = '${dir}'\nprimary_conninfo = 'host=127.0.0.1 port=${primary.port} user=postgres application_name=replica${port}'\n`);
+    // postgresql.auto.conf is read last: the replica's own port and socket directory win, and once
+    // promoted it has no standby to wait for (the primary's synchronous_standby_names would hang every commit).
+    appendFileSync(join(pg.data, 'postgresql.auto.conf'), `port = ${port}\nunix_socket_directories = '${dir}'\nsynchronous_standby_names = ''\nprimary_conninfo = 'host=127.0.0.1 port=${primary.port} user=postgres application_name=replica${port}'\n`);
     pg.start();
     return pg;
   }
