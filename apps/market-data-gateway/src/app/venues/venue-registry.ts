@@ -1,6 +1,7 @@
 import type { Venue } from '@cryptoscalp/messaging';
 
 import { BinanceAdapter } from './binance/binance.adapter';
+import { CoinbaseAdapter } from './coinbase/coinbase.adapter';
 import type { VenueAdapter } from './venue-adapter';
 
 /**
@@ -9,6 +10,7 @@ import type { VenueAdapter } from './venue-adapter';
  */
 export const VENUE_ADAPTERS: Partial<Record<Venue, () => VenueAdapter>> = {
   binance: () => new BinanceAdapter(),
+  coinbase: () => CoinbaseAdapter.fromEnv(),
 };
 
 export function adapterFor(venue: Venue): VenueAdapter | undefined {

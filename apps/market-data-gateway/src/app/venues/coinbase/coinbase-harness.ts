@@ -1,0 +1,88 @@
+import type { FeedStatus, L1, L2, Trade } from '@cryptoscalp/messaging';
+
+import { ConnectionContext } from '../../feeds/connection-context';
+import { SymbolFeed } from '../../feeds/symbol-feed';
+import { NOOP_METRICS } from '../../feeds/venue-metrics';
+import type { MarketSink } from '../../publishing/market-sink';
+import { type RestClient, RestError } from '../../rest/rest.types';
+import type { CarriedSymbol, Channel, VenueSession } from '../venue-adapter';
+import type { CoinbaseAdapter } from './coinbase.adapter';
+
+/** Spec helper: everything the gateway would publish for one Coinbase connection. */
+export class RecordingSink implements MarketSink {
+  readonly trades: Trade[] = [];
+  readonly l1s: L1[] = [];
+  readonly l2s: L2[] = [];
+  readonly statuses: FeedStatus[] = [];
+  trade(m: Trade): void {
+    this.trades.push(m);
+  }
+  l1(m: L1): void {
+    this.l1s.push(m);
+  }
+  l2(m: L2): void {
+    this.l2s.push(m);
+  }
+  status(m: FeedStatus): void {
+    this.statuses.push(m);
+  }
+  statesOf(symbol: string): string[] {
+    return this.statuses.filter((s) => s.symbol === symbol).map((s) => s.state);
+  }
+}
+
+export interface Harness {
+  session: VenueSession;
+  ctx: ConnectionContext;
+  sink: RecordingSink;
+  feeds: Map<string, SymbolFeed>;
+  /** Frames the session sent (resubscribes, fallbacks). */
+  sent: string[];
+  rotations: string[];
+  /** Feeds one frame (an object is JSON-encoded), receive time now. */
+  frame(f: string | object): void;
+}
+
+const NO_REST: RestClient = { getJson: (r) => Promise.reject(new RestError(404, r.url, 'no REST in this test')) };
+
+/**
+ * Spec helper: one Coinbase session on the gateway's real `ConnectionContext`, `SymbolFeed`s and
+ * books (the same objects the service and the replay command use), publishing into a recorder.
+ */
+export function coinbaseHarness(
+  adapter: CoinbaseAdapter,
+  products: readonly string[],
+  options: { channels?: Channel[]; rest?: RestClient; restUrl?: string } = {},
+): Harness {
+  const sink = new RecordingSink();
+  const symbols: CarriedSymbol[] = products.map((p) => {
+    const [base, quote] = p.split('-') as [string, string];
+    return {
+      symbol: p,
+      native: p,
+      channels: options.channels ?? ['trades', 'l1', 'l2'],
+      instrument: { symbol: p, base, quote, priceDecimals: 2, sizeDecimals: 8 },
+    };
+  });
+  const feeds = new Map(symbols.map((s) => [s.symbol, new SymbolFeed('coinbase', s, sink, NOOP_METRICS)]));
+  const sent: string[] = [];
+  const rotations: string[] = [];
+  const settings = { ...adapter.defaults, restUrl: options.restUrl ?? 'http://rest.test' };
+  const ctx = new ConnectionContext('coinbase', settings, options.rest ?? NO_REST, feeds, symbols, {
+    send: (t) => sent.push(t),
+    rotate: (r) => rotations.push(r),
+    warn: () => undefined,
+    metrics: NOOP_METRICS,
+    bookOptions: { backoff: { initialDelayMs: 1, maxDelayMs: 1 } },
+  });
+  const session = adapter.openSession(ctx);
+  return {
+    session,
+    ctx,
+    sink,
+    feeds,
+    sent,
+    rotations,
+    frame: (f) => session.onFrame(typeof f === 'string' ? f : JSON.stringify(f), Date.now() * 1000),
+  };
+}
