@@ -2,6 +2,7 @@ import type { Venue } from '@cryptoscalp/messaging';
 
 import { BinanceAdapter } from './binance/binance.adapter';
 import { CoinbaseAdapter } from './coinbase/coinbase.adapter';
+import { KrakenAdapter } from './kraken/kraken.adapter';
 import type { VenueAdapter } from './venue-adapter';
 
 /**
@@ -11,6 +12,7 @@ import type { VenueAdapter } from './venue-adapter';
 export const VENUE_ADAPTERS: Partial<Record<Venue, () => VenueAdapter>> = {
   binance: () => new BinanceAdapter(),
   coinbase: () => CoinbaseAdapter.fromEnv(),
+  kraken: () => new KrakenAdapter(),
 };
 
 export function adapterFor(venue: Venue): VenueAdapter | undefined {

@@ -1,0 +1,247 @@
+import { krakenChecksum } from '@cryptoscalp/market';
+
+import type { BookHandle } from '../../books/book.types';
+import type { CarriedSymbol, Channel, SessionContext, VenueSession } from '../venue-adapter';
+import { arrivalContinuity, decodeV2, krakenBookChecksum, type KrakenEvent } from './kraken.protocol';
+import { decodeV1, v1BookRequest } from './kraken-v1.protocol';
+
+export type KrakenProtocol = 'v1' | 'v2';
+
+/** `req_id`s of what the gateway sends, so that a refusal names its channel. */
+export const REQ = { book: 1, trade: 2, ticker: 3, heartbeat: 4, resync: 5, ping: 6 } as const;
+const CHANNEL_OF_REQ: Record<number, string> = { 1: 'book', 2: 'trade', 3: 'ticker', 4: 'heartbeat', 5: 'book' };
+
+export interface KrakenSessionOptions {
+  protocol: KrakenProtocol;
+  /** The subscribed book depth (v2); v1 frames name theirs (`book-1000`). */
+  depth: number;
+  /** A resubscribe that brings no snapshot within this long fails (the book retries with backoff). */
+  snapshotTimeoutMs?: number;
+}
+
+interface Waiter {
+  resolve(v: undefined): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * One Kraken connection: decodes frames (v2, or v1 recognised by its array frames), keeps the
+ * books exact and resyncs a symbol alone by resubscribing its book.
+ *
+ * Kraken books have no sequence numbers. Every book message gets the next number of a counter
+ * seeded with the connection's start time in µs (so `seq` keeps growing across reconnects); the
+ * checksum of every snapshot and update is the continuity check, and the book is truncated to the
+ * subscribed depth after every update (levels leaving the depth are not announced).
+ *
+ * A resync (checksum mismatch, crossed book) asks for a snapshot: the session unsubscribes and
+ * subscribes the symbol's book again and resolves the request when the new snapshot arrives,
+ * which it hands to the book synchronously; updates that arrived before it are older (`stale`).
+ */
+export class KrakenSession implements VenueSession {
+  private protocol: KrakenProtocol;
+  private readonly books = new Map<string, BookHandle>();
+  private readonly depths = new Map<string, number>();
+  private readonly waiting = new Map<string, Waiter>();
+  /** Books whose first snapshot the connection plan's subscription brings (nothing to send). */
+  private readonly initial = new Set<string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly retries = new Map<string, number>();
+  private seq = Date.now() * 1000;
+  private closed = false;
+  heartbeats = 0;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly options: KrakenSessionOptions,
+  ) {
+    this.protocol = options.protocol;
+    for (const s of ctx.byNative.values()) if (s.channels.includes('l2')) this.initial.add(s.native);
+  }
+
+  onFrame(text: string, recvUs: number): void {
+    let events: KrakenEvent[] | string;
+    if (this.protocol === 'v2' && text.charCodeAt(0) !== 91 /* [ */) {
+      events = decodeV2(text);
+      if (typeof events === 'string' && text.includes('"event"')) {
+        // A v1 connection (recorded capture): its frames say so.
+        this.protocol = 'v1';
+        events = decodeV1(text);
+      }
+    } else {
+      this.protocol = 'v1';
+      events = decodeV1(text);
+    }
+    if (typeof events === 'string') return this.ctx.parseError(text, events);
+    for (const e of events) this.handle(e, text, recvUs);
+  }
+
+  keepalive(): void {
+    this.ctx.send(this.protocol === 'v2' ? `{"method":"ping","req_id":${REQ.ping}}` : `{"event":"ping","reqid":${REQ.ping}}`);
+  }
+
+  onClose(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const [native, w] of this.waiting) {
+      clearTimeout(w.timer);
+      this.waiting.delete(native);
+      w.resolve(undefined);
+    }
+  }
+
+  private handle(e: KrakenEvent, text: string, recvUs: number): void {
+    switch (e.kind) {
+      case 'book':
+        return this.book(e, text, recvUs);
+      case 'trades': {
+        const sym = this.carried(e.native, 'trades');
+        if (!sym) return;
+        for (const t of e.trades) this.ctx.trade(sym, { id: t.id, price: t.price, size: t.size, side: t.side, ts: t.ts, recvTs: recvUs });
+        return;
+      }
+      case 'l1': {
+        const sym = this.carried(e.native, 'l1');
+        if (!sym) return;
+        const { bidPx, bidSz, askPx, askSz } = e;
+        this.ctx.topOfBook(sym, { bidPx, bidSz, askPx, askSz, ts: e.ts ?? Math.floor(recvUs / 1000), recvTs: recvUs });
+        return;
+      }
+      case 'heartbeat':
+        this.heartbeats++;
+        return this.ctx.skipped();
+      case 'system':
+        // Maintenance ends the connection: move to a new one make-before-break while this one lasts.
+        if (e.state === 'maintenance') this.ctx.rotate('kraken system status: maintenance');
+        return this.ctx.skipped();
+      case 'refused':
+        return this.refused(e, text);
+      case 'other':
+        return this.ctx.skipped();
+    }
+  }
+
+  private carried(native: string, channel: Channel): CarriedSymbol | undefined {
+    const sym = this.ctx.byNative.get(native);
+    if (sym && sym.channels.includes(channel)) return sym;
+    this.ctx.skipped();
+    return undefined;
+  }
+
+  private book(e: Extract<KrakenEvent, { kind: 'book' }>, text: string, recvUs: number): void {
+    const sym = this.carried(e.native, 'l2');
+    if (!sym) return;
+    const book = this.bookOf(sym, e.depth);
+    const seq = ++this.seq;
+    const ts = e.ts ?? Math.floor(recvUs / 1000);
+    if (!e.snapshot) {
+      book.update({ first: seq, last: seq, bids: e.bids, asks: e.asks, checksum: e.checksum, ts, recvTs: recvUs });
+      return;
+    }
+    this.initial.delete(sym.native);
+    this.retries.delete(`book|${sym.native}`);
+    this.settle(sym.native);
+    // v2 snapshots carry the checksum too: a snapshot that does not verify is never loaded.
+    if (e.checksum !== undefined && krakenChecksum(e.bids, e.asks) !== e.checksum) {
+      this.ctx.parseError(text, `book snapshot checksum ${e.checksum} does not match its levels`);
+      book.resync('snapshot checksum mismatch');
+      return;
+    }
+    book.snapshot({ seq, bids: e.bids, asks: e.asks, ts, recvTs: recvUs });
+  }
+
+  private bookOf(sym: CarriedSymbol, depth: number | undefined): BookHandle {
+    let book = this.books.get(sym.native);
+    if (!book) {
+      const truncateTo = depth ?? this.options.depth;
+      this.depths.set(sym.native, truncateTo);
+      book = this.ctx.book(sym, {
+        requestSnapshot: () => this.requestBook(sym.native),
+        continuity: arrivalContinuity,
+        checksum: krakenBookChecksum,
+        truncateTo,
+      });
+      this.books.set(sym.native, book);
+    }
+    return book;
+  }
+
+  /** The book asks for a snapshot: resubscribe (unless the plan's subscription is still to bring it). */
+  private requestBook(native: string): Promise<undefined> {
+    this.settle(native);
+    if (this.closed) return Promise.resolve(undefined);
+    if (!this.initial.has(native)) this.resubscribe(native);
+    const timeoutMs = this.options.snapshotTimeoutMs ?? 10_000;
+    return new Promise<undefined>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.waiting.get(native)?.timer !== timer) return;
+        this.waiting.delete(native);
+        this.initial.delete(native);
+        reject(new Error(`no ${native} book snapshot within ${timeoutMs} ms of subscribing`));
+      }, timeoutMs);
+      timer.unref?.();
+      this.waiting.set(native, { resolve, reject, timer });
+    });
+  }
+
+  private settle(native: string, err?: Error): void {
+    const w = this.waiting.get(native);
+    if (!w) return;
+    this.waiting.delete(native);
+    clearTimeout(w.timer);
+    if (err) w.reject(err);
+    else w.resolve(undefined);
+  }
+
+  private resubscribe(native: string): void {
+    const depth = this.depths.get(native) ?? this.options.depth;
+    if (this.protocol === 'v1') {
+      this.ctx.send(v1BookRequest('unsubscribe', native, depth, REQ.resync));
+      this.ctx.send(v1BookRequest('subscribe', native, depth, REQ.resync));
+      return;
+    }
+    const params = (method: string) =>
+      JSON.stringify({
+        method,
+        params: { channel: 'book', symbol: [native], depth, ...(method === 'subscribe' ? { snapshot: true } : {}) },
+        req_id: REQ.resync,
+      });
+    this.ctx.send(params('unsubscribe'));
+    this.ctx.send(params('subscribe'));
+  }
+
+  /**
+   * A refused request: a book subscription fails the snapshot request (the book retries with
+   * backoff); a trade or ticker subscription is retried for that symbol alone with backoff; a
+   * refusal naming no symbol refuses the connection's subscriptions: a fresh connection retries.
+   */
+  private refused(e: Extract<KrakenEvent, { kind: 'refused' }>, text: string): void {
+    if (e.method === 'unsubscribe') return this.ctx.skipped(); // resync of a book the venue had dropped
+    const channel = e.channel ?? (e.reqId !== undefined ? CHANNEL_OF_REQ[e.reqId] : undefined);
+    this.ctx.parseError(text, `kraken refused ${e.method}${channel ? ` ${channel}` : ''}: ${e.error.slice(0, 120)}`);
+    if (e.method !== 'subscribe' || channel === 'heartbeat') return;
+    const sym = e.native !== undefined ? this.ctx.byNative.get(e.native) : undefined;
+    if (!sym || channel === undefined) return this.ctx.rotate(`subscription refused: ${e.error.slice(0, 120)}`);
+    if (channel === 'book') return this.settle(sym.native, new Error(`book subscription refused: ${e.error}`));
+    if (channel !== 'trade' && channel !== 'ticker') return;
+    const key = `${channel}|${sym.native}`;
+    const attempt = (this.retries.get(key) ?? 0) + 1;
+    this.retries.set(key, attempt);
+    const delay = Math.min(60_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.closed) return;
+      const extra = channel === 'ticker' ? { event_trigger: 'bbo' } : {};
+      this.ctx.send(
+        JSON.stringify({
+          method: 'subscribe',
+          params: { channel, symbol: [sym.native], ...extra, snapshot: true },
+          req_id: channel === 'trade' ? REQ.trade : REQ.ticker,
+        }),
+      );
+    }, delay);
+    timer.unref?.();
+    this.timers.add(timer);
+  }
+}
