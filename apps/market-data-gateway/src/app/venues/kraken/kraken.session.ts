@@ -61,16 +61,18 @@ export class KrakenSession implements VenueSession {
 
   onFrame(text: string, recvUs: number): void {
     let events: KrakenEvent[] | string;
-    if (this.protocol === 'v2' && text.charCodeAt(0) !== 91 /* [ */) {
-      events = decodeV2(text);
-      if (typeof events === 'string' && text.includes('"event"')) {
-        // A v1 connection (recorded capture): its frames say so.
-        this.protocol = 'v1';
-        events = decodeV1(text);
+    if (this.protocol === 'v1') events = decodeV1(text);
+    else {
+      const array = text.charCodeAt(0) === 91; /* [ */
+      events = array ? 'v1 array frame on a v2 connection' : decodeV2(text);
+      if (typeof events === 'string' && (array || text.includes('"event"'))) {
+        // A v1 connection (the replay of a recorded capture) shows itself by its frames.
+        const v1 = decodeV1(text);
+        if (typeof v1 !== 'string') {
+          this.protocol = 'v1';
+          events = v1;
+        }
       }
-    } else {
-      this.protocol = 'v1';
-      events = decodeV1(text);
     }
     if (typeof events === 'string') return this.ctx.parseError(text, events);
     for (const e of events) this.handle(e, text, recvUs);

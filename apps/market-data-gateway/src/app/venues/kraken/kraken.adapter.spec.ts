@@ -1,0 +1,272 @@
+import type { SessionContext } from '../venue-adapter';
+import { KrakenAdapter } from './kraken.adapter';
+import { resolveKraken } from './kraken-instruments';
+import { GuideBook, krakenHarness, v2BookFrame } from './kraken-test-harness';
+
+type Lvl = [string, string];
+const flush = () => new Promise<void>((r) => setImmediate(r));
+
+/** Ten levels a side around 100 (prices with 2 decimals, quantities with 8 and trailing zeros). */
+function ladder(mid: number, n = 10): { bids: Lvl[]; asks: Lvl[] } {
+  const bids: Lvl[] = [];
+  const asks: Lvl[] = [];
+  for (let i = 0; i < n; i++) {
+    bids.push([(mid - 0.5 - i).toFixed(2), `${i + 1}.50000000`]);
+    asks.push([(mid + 0.5 + i).toFixed(2), `${i + 2}.25000000`]);
+  }
+  return { bids, asks };
+}
+
+describe('Kraken WebSocket v2 book: exact digits, checksum on every message, truncation to the depth', () => {
+  it('keeps JSON-number digits exactly ("0.05120" is not "0.0512") and verifies the checksum they produce', () => {
+    const h = krakenHarness(['BTC/USD'], { channels: ['l2'] });
+    const guide = new GuideBook(10);
+    const bids: Lvl[] = [['0.05110', '0.00000500']];
+    const asks: Lvl[] = [['0.05120', '0.00000500']];
+    h.frame(v2BookFrame('snapshot', 'BTC/USD', bids, asks, guide.apply(bids, asks, true)));
+    const upd: Lvl[] = [['0.05130', '1.10000000']];
+    h.frame(v2BookFrame('update', 'BTC/USD', [], upd, guide.apply([], upd)));
+    const book = h.ctx.books.get('BTC-USD');
+    expect(book?.state).toBe('live');
+    expect(book?.top('ask', 10)).toEqual([
+      ['0.05120', '0.00000500'],
+      ['0.05130', '1.10000000'],
+    ]);
+    expect(book?.counters).toMatchObject({ checksumOk: 1, checksumMismatch: 0 });
+    // Published as received, never re-rendered through a float.
+    expect(h.sink.l2s.map((m) => [m.snapshot, m.bids, m.asks])).toEqual([
+      [true, bids, asks],
+      [false, [], upd],
+    ]);
+    // The same frame parsed through floats would have lost the zero and failed the checksum.
+    const floatDigits = JSON.parse(v2BookFrame('update', 'X', [], upd, 0)).data[0].asks[0].price;
+    expect(String(floatDigits)).toBe('0.0513');
+  });
+
+  it('truncates to the subscribed depth after every update: a level pushed out is not announced, and a client that kept it would fail the checksum', () => {
+    const run = (truncate: boolean) => {
+      const wrap = (ctx: SessionContext): SessionContext =>
+        truncate
+          ? ctx
+          : Object.assign(Object.create(ctx) as SessionContext, {
+              book: (s: Parameters<SessionContext['book']>[0], o: Parameters<SessionContext['book']>[1]) =>
+                ctx.book(s, { ...o, truncateTo: undefined }),
+            });
+      const h = krakenHarness(['ETH/USD'], { channels: ['l2'], depth: 10, wrap });
+      const guide = new GuideBook(10);
+      const { bids, asks } = ladder(100);
+      h.frame(v2BookFrame('snapshot', 'ETH/USD', bids, asks, guide.apply(bids, asks, true)));
+      // Three better bids inserted: Kraken sends only them; the 3 worst bids leave the depth silently.
+      for (const px of ['99.60', '99.70', '99.80']) {
+        const b: Lvl[] = [[px, '0.10000000']];
+        h.frame(v2BookFrame('update', 'ETH/USD', b, [], guide.apply(b, [])));
+      }
+      // Then the best bids go away: with truncation the book has 7 levels left, as Kraken's.
+      const gone: Lvl[] = [
+        ['99.80', '0'],
+        ['99.70', '0.00000000'],
+        ['99.60', '0'],
+      ];
+      h.frame(v2BookFrame('update', 'ETH/USD', gone, [], guide.apply(gone, [])));
+      return h;
+    };
+    const good = run(true);
+    expect(good.ctx.books.get('ETH-USD')?.counters).toMatchObject({ checksumOk: 4, checksumMismatch: 0, resyncs: 0 });
+    expect(good.ctx.books.get('ETH-USD')?.top('bid', 20)).toHaveLength(7);
+    const naive = run(false);
+    expect(naive.ctx.books.get('ETH-USD')?.counters.checksumMismatch).toBe(1);
+    expect(naive.sink.statesOf('ETH-USD')).toEqual(['connected', 'checksum_mismatch', 'resync']);
+  });
+
+  it('a checksum mismatch resyncs that symbol alone: status checksum_mismatch → resync → connected, its book resubscribed, the other symbol untouched', async () => {
+    const h = krakenHarness(['BTC/USD', 'ETH/USD'], { channels: ['l2'] });
+    const g = { 'BTC/USD': new GuideBook(10), 'ETH/USD': new GuideBook(10) };
+    for (const [sym, mid] of [
+      ['BTC/USD', 100],
+      ['ETH/USD', 50],
+    ] as const) {
+      const { bids, asks } = ladder(mid);
+      h.frame(v2BookFrame('snapshot', sym, bids, asks, g[sym].apply(bids, asks, true)));
+    }
+    const lost: Lvl[] = [['100.50', '9.00000000']];
+    g['BTC/USD'].apply([], lost); // Kraken applied an update this client never got
+    const next: Lvl[] = [['101.50', '1.00000000']];
+    h.frame(v2BookFrame('update', 'BTC/USD', [], next, g['BTC/USD'].apply([], next)));
+    expect(h.sink.statesOf('BTC-USD')).toEqual(['connected', 'checksum_mismatch', 'resync']);
+    expect(h.sent.map((s) => JSON.parse(s))).toEqual([
+      { method: 'unsubscribe', params: { channel: 'book', symbol: ['BTC/USD'], depth: 10 }, req_id: 5 },
+      { method: 'subscribe', params: { channel: 'book', symbol: ['BTC/USD'], depth: 10, snapshot: true }, req_id: 5 },
+    ]);
+    // The other symbol keeps flowing meanwhile; updates of the resyncing one are held back.
+    const eth: Lvl[] = [['49.40', '3.00000000']];
+    h.frame(v2BookFrame('update', 'ETH/USD', eth, [], g['ETH/USD'].apply(eth, [])));
+    const stale: Lvl[] = [['98.50', '7.00000000']];
+    h.frame(v2BookFrame('update', 'BTC/USD', stale, [], g['BTC/USD'].apply(stale, [])));
+    // The resubscription's snapshot replaces the book; later updates apply on top of it.
+    const snap = g['BTC/USD'];
+    h.frame(v2BookFrame('snapshot', 'BTC/USD', snap.side('bid'), snap.side('ask'), snap.apply([], [])));
+    const after: Lvl[] = [['99.55', '2.00000000']];
+    h.frame(v2BookFrame('update', 'BTC/USD', after, [], g['BTC/USD'].apply(after, [])));
+    await flush();
+    expect(h.sink.statesOf('BTC-USD')).toEqual(['connected', 'checksum_mismatch', 'resync', 'connected']);
+    expect(h.sink.statesOf('ETH-USD')).toEqual(['connected']);
+    const btc = h.ctx.books.get('BTC-USD');
+    expect(btc?.state).toBe('live');
+    expect(btc?.top('bid', 10)).toEqual(g['BTC/USD'].side('bid'));
+    expect(btc?.top('ask', 10)).toEqual(g['BTC/USD'].side('ask'));
+    // Downstream never saw the held-back update as a delta.
+    expect(
+      h.sink.l2s
+        .filter((m) => m.symbol === 'BTC-USD')
+        .map((m) => (m.snapshot ? 'S' : 'D'))
+        .join(''),
+    ).toBe('SSD');
+    expect(h.sent).toHaveLength(2); // one resubscription, not one per held-back update
+  });
+
+  it('never loads a snapshot whose own checksum does not verify (v2 snapshots carry one)', () => {
+    const h = krakenHarness(['BTC/USD'], { channels: ['l2'] });
+    const { bids, asks } = ladder(100);
+    const good = new GuideBook(10).apply(bids, asks, true);
+    h.frame(v2BookFrame('snapshot', 'BTC/USD', bids, asks, (good ^ 1) >>> 0));
+    expect(h.ctx.books.get('BTC-USD')?.state).toBe('resyncing');
+    expect(h.sink.l2s).toHaveLength(0);
+    expect(h.ctx.parseErrors).toBe(1);
+    expect(h.sent.map((s) => JSON.parse(s).method)).toEqual(['unsubscribe', 'subscribe']);
+  });
+});
+
+describe('Kraken WebSocket v2 trade, ticker, heartbeat, status, malformed frames', () => {
+  it('publishes every trade of a message (snapshot and update), taker side, digits and ids as sent', () => {
+    const h = krakenHarness(['BTC/USD'], { channels: ['trades'] });
+    const frame = (type: string, ids: number[]) =>
+      `{"channel":"trade","type":"${type}","data":[${ids
+        .map(
+          (id, i) =>
+            `{"symbol":"BTC/USD","side":"${i % 2 ? 'sell' : 'buy'}","price":42000.10,"qty":0.00010000,"ord_type":"market","trade_id":${id},"timestamp":"2026-01-02T03:04:05.123456Z"}`,
+        )
+        .join(',')}]}`;
+    h.frame(frame('snapshot', [1, 2, 3]));
+    h.frame(frame('update', [3, 4, 5, 6])); // 3 again (snapshot overlap): published once
+    expect(h.sink.trades.map((t) => t.id)).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(h.sink.trades[0]).toMatchObject({
+      price: '42000.10',
+      size: '0.00010000',
+      side: 'buy',
+      ts: Date.parse('2026-01-02T03:04:05.123Z'),
+    });
+    expect(h.sink.trades[3]).toMatchObject({ id: '4', side: 'sell' });
+    expect(h.ctx.parseErrors).toBe(0);
+  });
+
+  it('ticker → L1 with the exact digits; heartbeat and acks are not errors; maintenance rotates; bad frames are counted, never thrown', () => {
+    const h = krakenHarness(['BTC/USD'], { channels: ['l1'] });
+    h.frame(
+      '{"channel":"ticker","type":"update","data":[{"symbol":"BTC/USD","bid":42000.0,"bid_qty":1.50000000,"ask":42000.1,"ask_qty":0.10,"last":42000.0,"volume":1,"vwap":1,"low":1,"high":1,"change":0,"change_pct":0,"timestamp":"2026-01-02T03:04:05.000Z"}]}',
+    );
+    expect(h.sink.l1s[0]).toMatchObject({
+      bidPx: '42000.0',
+      bidSz: '1.50000000',
+      askPx: '42000.1',
+      askSz: '0.10',
+      ts: Date.parse('2026-01-02T03:04:05Z'),
+    });
+    h.frame('{"channel":"heartbeat"}');
+    h.frame('{"method":"pong","req_id":6,"time_in":"x","time_out":"y"}');
+    h.frame('{"method":"subscribe","result":{"channel":"ticker","symbol":"BTC/USD"},"success":true}');
+    h.frame('{"channel":"status","type":"update","data":[{"system":"online","api_version":"v2"}]}');
+    expect(h.ctx.parseErrors).toBe(0);
+    expect(h.rotations).toEqual([]);
+    h.frame('{"channel":"status","type":"update","data":[{"system":"maintenance","api_version":"v2"}]}');
+    expect(h.rotations).toEqual(['kraken system status: maintenance']);
+    for (const bad of [
+      '{"channel":"book","type":"upd',
+      '[1,2',
+      '{"channel":"ticker","type":"update","data":[{"symbol":"BTC/USD","bid":"x"}]}',
+      '42',
+    ])
+      expect(() => h.frame(bad)).not.toThrow();
+    expect(h.ctx.parseErrors).toBe(4);
+    h.session.keepalive?.();
+    expect(JSON.parse(h.sent.at(-1) as string)).toEqual({ method: 'ping', req_id: 6 });
+  });
+
+  it('a refused trade subscription is retried for that symbol alone; one naming no symbol rotates the connection', async () => {
+    jest.useFakeTimers();
+    try {
+      const h = krakenHarness(['BTC/USD', 'ETH/USD'], { channels: ['trades'] });
+      h.frame('{"method":"subscribe","success":false,"error":"EGeneral:Temporary lockout","symbol":"ETH/USD","req_id":2}');
+      jest.advanceTimersByTime(61_000);
+      expect(h.sent.map((s) => JSON.parse(s))).toEqual([
+        { method: 'subscribe', params: { channel: 'trade', symbol: ['ETH/USD'], snapshot: true }, req_id: 2 },
+      ]);
+      h.frame('{"method":"subscribe","success":false,"error":"EGeneral:Invalid arguments","req_id":2}');
+      expect(h.rotations).toHaveLength(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('Kraken adapter: subscriptions and names from metadata', () => {
+  const adapter = new KrakenAdapter();
+  const sym = (native: string, symbol: string) => ({
+    native,
+    symbol,
+    channels: ['trades', 'l1', 'l2'] as const,
+    instrument: { symbol, base: '', quote: '', priceDecimals: 1, sizeDecimals: 8 },
+  });
+
+  it('subscribes book at a depth Kraken offers, trades, bbo ticker and heartbeat (v2 messages)', () => {
+    const plan = adapter.connectionPlan({ wsUrl: 'wss://ws.kraken.com/v2', restUrl: '', bookDepth: 20 }, [
+      sym('BTC/USD', 'BTC-USD'),
+      sym('ETH/USDT', 'ETH-USDT'),
+    ]);
+    expect(plan.url).toBe('wss://ws.kraken.com/v2');
+    expect(plan.subscribe.map((s) => JSON.parse(s))).toEqual([
+      { method: 'subscribe', params: { channel: 'book', symbol: ['BTC/USD', 'ETH/USDT'], depth: 25, snapshot: true }, req_id: 1 },
+      { method: 'subscribe', params: { channel: 'trade', symbol: ['BTC/USD', 'ETH/USDT'], snapshot: true }, req_id: 2 },
+      {
+        method: 'subscribe',
+        params: { channel: 'ticker', symbol: ['BTC/USD', 'ETH/USDT'], event_trigger: 'bbo', snapshot: true },
+        req_id: 3,
+      },
+      { method: 'subscribe', params: { channel: 'heartbeat' }, req_id: 4 },
+    ]);
+  });
+
+  it('names BTC from the v2 instrument channel although REST calls it XBT; REST that contradicts the instrument channel is not carried', () => {
+    // Shapes as documented (REST AssetPairs; WebSocket v2 instrument snapshot `pairs`).
+    const pairs = [
+      { symbol: 'BTC/USD', base: 'BTC', quote: 'USD', status: 'online', pricePrecision: 1, qtyPrecision: 8 },
+      { symbol: 'ETH/USDT', base: 'ETH', quote: 'USDT', status: 'online', pricePrecision: 2, qtyPrecision: 8 },
+      { symbol: 'SOL/USD', base: 'SOL', quote: 'USD', status: 'online', pricePrecision: 2, qtyPrecision: 8 },
+      { symbol: 'DOGE/USD', base: 'DOGE', quote: 'USD', status: 'maintenance', pricePrecision: 7, qtyPrecision: 8 },
+    ];
+    const rest = [
+      { key: 'XXBTZUSD', wsname: 'XBT/USD', altname: 'XBTUSD', pairDecimals: 1, lotDecimals: 8, status: 'online' },
+      { key: 'ETHUSDT', wsname: 'ETH/USDT', altname: 'ETHUSDT', pairDecimals: 2, lotDecimals: 8, status: 'online' },
+      { key: 'SOLUSD', wsname: 'SOL/USD', altname: 'SOLUSD', pairDecimals: 3, lotDecimals: 8, status: 'online' },
+    ];
+    const r = resolveKraken(pairs, rest, ['BTC-USD', 'ETH-USDT', 'SOL-USD', 'DOGE-USD', 'XBT-USD']);
+    expect(r.symbols.map((s) => [s.symbol, s.native, s.instrument.priceDecimals])).toEqual([
+      ['BTC-USD', 'BTC/USD', 1],
+      ['ETH-USDT', 'ETH/USDT', 2],
+    ]);
+    expect(r.unknown).toEqual(['SOL-USD', 'DOGE-USD', 'XBT-USD']);
+  });
+
+  it('reads what a recorded connection carried from its subscribe frames (v1 and v2)', () => {
+    expect(
+      adapter.recordedSymbols('wss://ws.kraken.com', [
+        '{"event":"subscribe","pair":["XBT/CHF","ADA/XBT"],"subscription":{"name":"book","depth":1000}}',
+      ]),
+    ).toEqual([
+      { native: 'XBT/CHF', channels: ['l2'] },
+      { native: 'ADA/XBT', channels: ['l2'] },
+    ]);
+    expect(
+      adapter.recordedSymbols('wss://ws.kraken.com/v2', ['{"method":"subscribe","params":{"channel":"trade","symbol":["BTC/USD"]}}']),
+    ).toEqual([{ native: 'BTC/USD', channels: ['trades'] }]);
+  });
+});
