@@ -3,6 +3,7 @@ import type { Venue } from '@cryptoscalp/messaging';
 import { BinanceAdapter } from './binance/binance.adapter';
 import { CoinbaseAdapter } from './coinbase/coinbase.adapter';
 import { KrakenAdapter } from './kraken/kraken.adapter';
+import { OkxAdapter } from './okx/okx.adapter';
 import type { VenueAdapter } from './venue-adapter';
 
 /**
@@ -11,6 +12,7 @@ import type { VenueAdapter } from './venue-adapter';
  */
 export const VENUE_ADAPTERS: Partial<Record<Venue, () => VenueAdapter>> = {
   binance: () => new BinanceAdapter(),
+  okx: () => new OkxAdapter(),
   coinbase: () => CoinbaseAdapter.fromEnv(),
   kraken: () => new KrakenAdapter(),
 };
