@@ -1,3 +1,3 @@
 import { describeServiceContract } from '@cryptoscalp/testing';
 
-describeServiceContract({ app: 'monitor', dependencies: ['nats'] });
+describeServiceContract({ app: 'monitor', dependencies: ['nats', 'postgres'] });

@@ -1,7 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
 import { DISCOVERY_OPTIONS, type DiscoveryOptions } from './discovery.constants';
-import { DiscoveryController } from './discovery.controller';
 import { DiscoveryService } from './discovery.service';
 
 @Module({})
@@ -9,7 +8,7 @@ export class DiscoveryModule {
   static forRoot(options: DiscoveryOptions): DynamicModule {
     return {
       module: DiscoveryModule,
-      controllers: [DiscoveryController],
+      global: true,
       providers: [{ provide: DISCOVERY_OPTIONS, useValue: options }, DiscoveryService],
       exports: [DiscoveryService],
     };

@@ -1,28 +1,44 @@
-import { decodeJson, HeartbeatSchema, NatsConnector, PayloadError, Subjects } from '@cryptoscalp/messaging';
+import { type Decoder, type Heartbeat, HeartbeatSchema, NatsConnector, type ServiceEvent, ServiceEventSchema, Subjects, zodDecoder } from '@cryptoscalp/messaging';
 import { MetricsRegistry } from '@cryptoscalp/metrics';
 
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Subscription } from 'nats';
 
-import { DISCOVERY_OPTIONS, type DiscoveryOptions } from './discovery.constants';
+import { DISCOVERY_OPTIONS, type DiscoveryOptions, SHUTDOWN_EVENT_KINDS } from './discovery.constants';
 import { InstanceDirectory, type InstanceRecord } from './instance-directory';
 
-/** Discovers every service instance from `svc.heartbeat.>`; no hand-kept list of instances. */
+interface Closable {
+  unsubscribe(): void;
+}
+
+/** Discovers every service instance from `svc.heartbeat.>` (plus static targets); no hand-kept list of instances. */
 @Injectable()
 export class DiscoveryService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DiscoveryService.name);
   private readonly directory: InstanceDirectory;
-  private subscription: Subscription | undefined;
-  private readonly invalid;
+  private readonly subscriptions: Closable[] = [];
+  private readonly heartbeatDecoder: Decoder<Heartbeat>;
 
   constructor(
     private readonly nats: NatsConnector,
     private readonly subjects: Subjects,
     metrics: MetricsRegistry,
-    @Inject(DISCOVERY_OPTIONS) options: DiscoveryOptions,
+    @Inject(DISCOVERY_OPTIONS) private readonly options: DiscoveryOptions,
   ) {
     this.directory = new InstanceDirectory(options.staleAfterMs, options.forgetAfterMs);
-    this.invalid = metrics.counter('monitor_invalid_heartbeats_total', 'Heartbeats rejected as malformed');
+    for (const t of options.staticTargets) this.directory.addStatic(t.service, t.url);
+    const invalid = metrics.counter('monitor_invalid_heartbeats_total', 'Heartbeats rejected as malformed');
+    // The subscription counts, logs and drops bad input; this counter keeps the heartbeat-specific figure.
+    const base = zodDecoder(HeartbeatSchema);
+    this.heartbeatDecoder = {
+      decode: (data, subject) => {
+        try {
+          return base.decode(data, subject);
+        } catch (e) {
+          invalid.inc();
+          throw e;
+        }
+      },
+    };
     const directory = this.directory;
     metrics.gauge('monitor_instances', 'Known instances by service and status', ['service', 'status'], function () {
       this.reset();
@@ -31,30 +47,32 @@ export class DiscoveryService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   onApplicationBootstrap(): void {
-    // Subscribes once NATS is up (the connector retries in the background).
-    void this.nats.connection().then(
-      (nc) => {
-        this.subscription = nc.subscribe(this.subjects.allHeartbeats(), {
-          callback: (err, msg) => {
-            if (err) return;
-            try {
-              this.directory.record(decodeJson(HeartbeatSchema, msg.data, msg.subject));
-            } catch (e) {
-              this.invalid.inc();
-              this.logger.warn(e instanceof PayloadError ? e.message : `heartbeat on ${msg.subject}: ${(e as Error).message}`);
-            }
-          },
-        });
-      },
-      () => undefined,
+    // Bound now and to every later connection (the connector retries in the background).
+    this.subscriptions.push(
+      this.nats.subscribe<Heartbeat>(this.subjects.allHeartbeats(), (beat) => this.directory.record(beat), { decoder: this.heartbeatDecoder }),
+      this.nats.subscribe<ServiceEvent>(this.subjects.allEvents(), (event) => this.onEvent(event), { schema: ServiceEventSchema }),
     );
   }
 
   onApplicationShutdown(): void {
-    this.subscription?.unsubscribe();
+    for (const s of this.subscriptions) s.unsubscribe();
   }
 
   instances(): InstanceRecord[] {
     return this.directory.list();
+  }
+
+  /** The instance is draining: it will disappear without an alert once it goes quiet. */
+  markStopping(key: string): void {
+    if (this.directory.markStopping(key)) this.logger.log(`${key} is shutting down cleanly`);
+  }
+
+  /** A stopping instance no longer answers: forget it. */
+  forget(key: string): void {
+    this.directory.remove(key);
+  }
+
+  private onEvent(event: ServiceEvent): void {
+    if (SHUTDOWN_EVENT_KINDS.includes(event.kind)) this.markStopping(`${event.service}/${event.instance}`);
   }
 }

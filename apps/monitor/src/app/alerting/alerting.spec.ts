@@ -1,0 +1,143 @@
+import type { HealthSnapshot, InstanceView, RootCause } from '../aggregation/health.types';
+import type { Notification } from '../channels/channel.types';
+import type { Silence } from './alert.types';
+import { AlertEngine } from './alert-engine';
+import { Notifier } from './notifier';
+import { type EvalContext, evaluateRules } from './rule-evaluator';
+import { AlertingConfigSchema } from './rules.schema';
+
+const config = AlertingConfigSchema.parse({
+  rules: [
+    { name: 'DependencyDown', kind: 'health', scope: 'dependency', annotations: { summary: '{{summary}}' } },
+    { name: 'ServiceDown', kind: 'health', scope: 'service' },
+    { name: 'InstanceDown', kind: 'health', scope: 'instance', for: '2s', labels: { severity: 'critical' }, annotations: { summary: '{{service}}/{{instance}}: {{output}}' } },
+    { name: 'Flapping', kind: 'health', scope: 'instance', flapping: true },
+  ],
+  route: { receiver: 'hook', groupBy: ['alertname', 'service'], groupWait: '1s', groupInterval: '5s', repeatInterval: '1h' },
+  receivers: [{ name: 'hook' }],
+});
+
+const inst = (service: string, instance: string, status: 'pass' | 'fail', causes: string[] = [], flapping = false): InstanceView => ({
+  key: `${service}/${instance}`,
+  service,
+  instance,
+  version: '1',
+  healthUrl: '',
+  source: 'heartbeat',
+  status,
+  since: 0,
+  reportedStatus: status,
+  stale: false,
+  stopping: false,
+  reachable: true,
+  flapping,
+  responseMs: 1,
+  lastCheck: 0,
+  lastSeen: 0,
+  startedAt: 0,
+  ...(status === 'fail' ? { output: 'broken' } : {}),
+  components: [],
+  causes,
+});
+
+function snapshot(instances: InstanceView[], rootCauses: RootCause[] = [], time = 0): HealthSnapshot {
+  const services = [...new Set(instances.map((i) => i.service))].map((name) => {
+    const list = instances.filter((i) => i.service === name);
+    const serving = list.filter((i) => i.status !== 'fail').length;
+    return {
+      name,
+      status: serving === 0 ? ('fail' as const) : serving < list.length ? ('warn' as const) : ('pass' as const),
+      since: 0,
+      instances: { total: list.length, pass: serving, warn: 0, fail: list.length - serving },
+      flapping: false,
+      causes: [...new Set(list.filter((i) => i.status === 'fail').flatMap((i) => i.causes))],
+    };
+  });
+  return { time, status: 'pass', services, instances, rootCauses };
+}
+
+function harness() {
+  const engine = new AlertEngine(config.inhibit, config.keepResolved);
+  const sent: Notification[] = [];
+  const notifier = new Notifier(config.route, { externalUrl: 'http://mon', sendResolved: () => true, deliver: (_r, n) => sent.push(n) });
+  const step = (snap: HealthSnapshot, now: number, silences: Silence[] = []) => {
+    const ctx: EvalContext = { now, snapshot: snap, feeds: [], venues: [], instanceAnomalies: [], metrics: { values: () => [], rates: () => [] } };
+    const alerts = engine.evaluate(evaluateRules(config.rules, ctx), silences, now);
+    notifier.process(alerts, now);
+    return alerts;
+  };
+  return { step, sent };
+}
+
+describe('alerting: rules, state machine, grouping, inhibition, silences', () => {
+  it('goes pending → firing after `for`, notifies once (after groupWait), then once on resolve', () => {
+    const { step, sent } = harness();
+    const down = snapshot([inst('cache-service', 'c1', 'fail'), inst('cache-service', 'c2', 'pass')]);
+    const up = snapshot([inst('cache-service', 'c1', 'pass'), inst('cache-service', 'c2', 'pass')]);
+    expect(step(down, 0)[0]).toMatchObject({ state: 'pending', labels: { alertname: 'InstanceDown', instance: 'c1', severity: 'critical' } });
+    expect(step(down, 1999)[0]?.state).toBe('pending');
+    expect(step(down, 2000)[0]).toMatchObject({ state: 'firing', annotations: { summary: 'cache-service/c1: broken' } });
+    step(down, 2500);
+    expect(sent).toEqual([]); // group wait
+    for (let t = 3000; t < 60_000; t += 500) step(down, t);
+    expect(sent.map((n) => [n.status, n.alerts.map((a) => a.status)])).toEqual([['firing', ['firing']]]);
+    step(up, 60_000);
+    step(up, 60_500);
+    expect(sent.map((n) => n.status)).toEqual(['firing', 'resolved']);
+    expect(sent[1]?.alerts[0]).toMatchObject({ status: 'resolved', labels: { instance: 'c1' }, endsAt: new Date(60_000).toISOString() });
+  });
+
+  it('sends one notification for alerts that arrive together in a group, and repeats after repeatInterval', () => {
+    const { step, sent } = harness();
+    const s = snapshot([inst('cache-service', 'c1', 'fail'), inst('cache-service', 'c2', 'fail'), inst('cache-service', 'c3', 'pass')]);
+    for (let t = 0; t <= 5000; t += 500) step(s, t);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.alerts.map((a) => a.labels['instance'])).toEqual(['c1', 'c2']);
+    expect(sent[0]?.groupLabels).toEqual({ alertname: 'InstanceDown', service: 'cache-service' });
+    step(s, 3_000 + 3_600_000);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('a dependency outage notifies one root-cause alert; what it causes is inhibited (and its service alert too)', () => {
+    const { step, sent } = harness();
+    const nats: RootCause = { dependency: 'nats', status: 'fail', instances: ['a/1', 'b/1'], services: ['a', 'b'], primary: true, summary: 'nats is down' };
+    const s = snapshot([inst('a', '1', 'fail', ['nats']), inst('b', '1', 'fail', ['nats'])], [nats]);
+    let alerts = step(s, 0);
+    for (let t = 500; t <= 10_000; t += 500) alerts = step(s, t);
+    expect(sent.flatMap((n) => n.alerts.map((a) => a.labels['alertname']))).toEqual(['DependencyDown']);
+    const dep = alerts.find((a) => a.rule === 'DependencyDown');
+    const inhibited = alerts.filter((a) => a.rule !== 'DependencyDown');
+    expect(inhibited.map((a) => `${a.rule} ${a.labels['service']}`).sort()).toEqual(['InstanceDown a', 'InstanceDown b', 'ServiceDown a', 'ServiceDown b']);
+    for (const a of inhibited) expect(a.inhibitedBy).toContain(dep?.fingerprint);
+  });
+
+  it('the only instance of a service going down is one alert (the service), not two', () => {
+    const { step, sent } = harness();
+    const s = snapshot([inst('db-proxy', 'd1', 'fail')]);
+    for (let t = 0; t <= 10_000; t += 500) step(s, t);
+    expect(sent.flatMap((n) => n.alerts.map((a) => a.labels['alertname']))).toEqual(['ServiceDown']);
+  });
+
+  it('a silenced alert is not notified; a flapping instance alerts once as flapping, not on every change', () => {
+    const { step, sent } = harness();
+    const silence: Silence = {
+      id: 's1',
+      kind: 'silence',
+      matchers: [{ name: 'service', value: 'cache-.*', isRegex: true, isEqual: true }],
+      startsAt: 0,
+      endsAt: 100_000,
+      createdBy: 't',
+      comment: '',
+      createdAt: 0,
+    };
+    const s = snapshot([inst('cache-service', 'c1', 'fail'), inst('cache-service', 'c2', 'pass')]);
+    let alerts = step(s, 0, [silence]);
+    for (let t = 500; t <= 10_000; t += 500) alerts = step(s, t, [silence]);
+    expect(alerts.find((a) => a.rule === 'InstanceDown')).toMatchObject({ state: 'firing', silencedBy: ['s1'] });
+    expect(sent).toEqual([]);
+
+    const flappy = snapshot([inst('x', '1', 'fail', [], true), inst('x', '2', 'pass')]);
+    for (let t = 20_000; t <= 30_000; t += 500) step(flappy, t);
+    expect(sent.flatMap((n) => n.alerts.map((a) => a.labels['alertname']))).toEqual(['Flapping']);
+  });
+});

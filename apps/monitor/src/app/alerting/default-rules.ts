@@ -1,0 +1,107 @@
+/**
+ * The rules used when MONITOR_RULES_FILE is not set (and the starting point for one): health of
+ * instances, services and shared dependencies, flapping, feeds (staleness, rate and latency
+ * anomalies, a whole venue down), and dropped NATS messages. No receivers: alerts show on the
+ * dashboard and /api/alerts only.
+ */
+export const DEFAULT_ALERTING_CONFIG = {
+  rules: [
+    {
+      name: 'DependencyDown',
+      kind: 'health',
+      scope: 'dependency',
+      state: 'fail',
+      labels: { severity: 'critical' },
+      annotations: { summary: '{{summary}}' },
+    },
+    {
+      name: 'ServiceDown',
+      kind: 'health',
+      scope: 'service',
+      state: 'fail',
+      labels: { severity: 'critical' },
+      annotations: { summary: 'no instance of {{service}} is serving: {{output}}' },
+    },
+    {
+      name: 'InstanceDown',
+      kind: 'health',
+      scope: 'instance',
+      state: 'fail',
+      labels: { severity: 'critical' },
+      annotations: { summary: '{{service}} instance {{instance}} is failing: {{output}}' },
+    },
+    {
+      name: 'ServiceDegraded',
+      kind: 'health',
+      scope: 'service',
+      state: 'warn',
+      for: '5m',
+      labels: { severity: 'warning' },
+      annotations: { summary: '{{service}} is degraded: {{output}}' },
+    },
+    {
+      name: 'InstanceFlapping',
+      kind: 'health',
+      scope: 'instance',
+      flapping: true,
+      labels: { severity: 'warning' },
+      annotations: { summary: '{{service}} instance {{instance}} is flapping' },
+    },
+    {
+      name: 'VenueDown',
+      kind: 'health',
+      scope: 'venue',
+      state: 'fail',
+      for: '10s',
+      labels: { severity: 'critical' },
+      annotations: { summary: 'no symbol of {{venue}} is healthy' },
+    },
+    {
+      name: 'FeedStale',
+      kind: 'anomaly',
+      detector: 'staleness',
+      labels: { severity: 'warning' },
+      annotations: { summary: '{{message}}' },
+    },
+    {
+      name: 'FeedRateAnomaly',
+      kind: 'anomaly',
+      detector: 'rate',
+      for: '30s',
+      labels: { severity: 'warning' },
+      annotations: { summary: '{{message}}' },
+    },
+    {
+      name: 'LatencyAnomaly',
+      kind: 'anomaly',
+      detector: 'latency',
+      for: '30s',
+      labels: { severity: 'warning' },
+      annotations: { summary: '{{message}}' },
+    },
+    {
+      name: 'BreakerOpen',
+      kind: 'threshold',
+      metric: 'cs_circuit_breaker_state',
+      op: '>=',
+      value: 2,
+      for: '30s',
+      labels: { severity: 'warning' },
+      annotations: { summary: 'circuit breaker {{breaker}} of {{service}}/{{instance}} is open' },
+    },
+    {
+      name: 'MessagesDropped',
+      kind: 'rate',
+      metric: 'cs_nats_messages_dropped_total',
+      window: '5m',
+      op: '>',
+      value: 1,
+      for: '1m',
+      labels: { severity: 'warning' },
+      annotations: { summary: '{{service}} drops {{value}} NATS messages/s ({{reason}})' },
+    },
+  ],
+  route: { receiver: 'default', groupBy: ['alertname', 'service'], groupWait: '2s', groupInterval: '30s', repeatInterval: '4h' },
+  receivers: [{ name: 'default', channels: [] }],
+  inhibit: [],
+};
