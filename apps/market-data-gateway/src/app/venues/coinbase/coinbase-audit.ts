@@ -55,14 +55,16 @@ export class AuditWindow {
     const tag = side === 'bid' ? 'b' : 'a';
     // Beyond the venue's worst level we know nothing; above it the two books must agree.
     const worst = venue[venue.length - 1]?.[0];
-    const inRange = (px: string) => worst === undefined || (side === 'bid' ? compareDecimal(px, worst) >= 0 : compareDecimal(px, worst) <= 0);
+    const inRange = (px: string) =>
+      worst === undefined || (side === 'bid' ? compareDecimal(px, worst) >= 0 : compareDecimal(px, worst) <= 0);
     const theirs = new Map<string, string>();
     for (const [px, sz] of venue) theirs.set(trimDecimal(px), sz);
     const want = venue.length + 64;
     const local = book.top(side, want);
     // When the local book has more levels in range than we read, judge only down to what we read.
     const lastRead = local.length === want ? local[want - 1]?.[0] : undefined;
-    const covered = (px: string) => lastRead === undefined || (side === 'bid' ? compareDecimal(px, lastRead) >= 0 : compareDecimal(px, lastRead) <= 0);
+    const covered = (px: string) =>
+      lastRead === undefined || (side === 'bid' ? compareDecimal(px, lastRead) >= 0 : compareDecimal(px, lastRead) <= 0);
     const ours = new Map<string, string>();
     let judged = 0;
     for (const [px, sz] of local) {

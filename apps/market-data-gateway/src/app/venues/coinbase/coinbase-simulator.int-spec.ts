@@ -45,7 +45,8 @@ describe('market-data-gateway against the exchange simulator (Coinbase Exchange)
       }
     })();
     // Audits every second, of the whole book (level 2), so that a silently lost update is found quickly.
-    VENUE_ADAPTERS.coinbase = () => (adapter = new CoinbaseAdapter({ audit: { intervalMs: 1000, minSpacingMs: 200, graceMs: 500, level: 2 } }));
+    VENUE_ADAPTERS.coinbase = () =>
+      (adapter = new CoinbaseAdapter({ audit: { intervalMs: 1000, minSpacingMs: 200, graceMs: 500, level: 2 } }));
     const config = GatewayConfigSchema.parse({
       NATS_URL: INFRA.natsUrl,
       NATS_SUBJECT_PREFIX: ns.subjectPrefix,
@@ -78,7 +79,8 @@ describe('market-data-gateway against the exchange simulator (Coinbase Exchange)
     waitFor(async () => {
       const truth = (await json(`${sim.controlUrl}/api/book/coinbase/${symbol}?depth=50`)).body;
       const ours = await json(`${gw.url}/v1/book/coinbase/${symbol}?depth=50`);
-      if (ours.status !== 200 || JSON.stringify([ours.body.bids, ours.body.asks]) !== JSON.stringify([truth.bids, truth.asks])) return undefined;
+      if (ours.status !== 200 || JSON.stringify([ours.body.bids, ours.body.asks]) !== JSON.stringify([truth.bids, truth.asks]))
+        return undefined;
       return { truth, ours: ours.body };
     }, 20_000);
 

@@ -45,10 +45,21 @@ const DOC_TICKER = {
   trade_id: 370843401,
   last_size: '11.4396987',
 };
-const heartbeat = (product: string, last: number) => ({ type: 'heartbeat', sequence: 90, last_trade_id: last, product_id: product, time: '2014-11-07T08:19:28.464459Z' });
+const heartbeat = (product: string, last: number) => ({
+  type: 'heartbeat',
+  sequence: 90,
+  last_trade_id: last,
+  product_id: product,
+  time: '2014-11-07T08:19:28.464459Z',
+});
 const match = (product: string, id: number, price = '400.23') => ({ ...DOC_MATCH, product_id: product, trade_id: id, price });
 const snapshot = (product: string, bids: string[][], asks: string[][]) => ({ type: 'snapshot', product_id: product, bids, asks });
-const l2update = (product: string, changes: string[][]) => ({ type: 'l2update', product_id: product, time: '2024-01-01T00:00:00.000001Z', changes });
+const l2update = (product: string, changes: string[][]) => ({
+  type: 'l2update',
+  product_id: product,
+  time: '2024-01-01T00:00:00.000001Z',
+  changes,
+});
 
 const CREDENTIALS = { key: 'key-1', secret: 'Y3J5cHRvc2NhbHAtdGVzdC1zZWNyZXQtMDEyMzQ1Njc4OQ==', passphrase: 'pass-phrase-1' };
 
@@ -71,10 +82,25 @@ describe('Coinbase Exchange adapter: documented messages', () => {
     expect(h.sink.statesOf('BTC-USD')).toEqual(['connected']);
     // "side": the maker's side; a sell maker means the taker bought.
     expect(h.sink.trades).toEqual([
-      expect.objectContaining({ venue: 'coinbase', symbol: 'BTC-USD', id: '10', price: '400.23', size: '5.23512', side: 'buy', ts: Date.parse('2014-11-07T08:19:27.028Z') }),
+      expect.objectContaining({
+        venue: 'coinbase',
+        symbol: 'BTC-USD',
+        id: '10',
+        price: '400.23',
+        size: '5.23512',
+        side: 'buy',
+        ts: Date.parse('2014-11-07T08:19:27.028Z'),
+      }),
     ]);
     expect(h.sink.l1s).toEqual([
-      expect.objectContaining({ symbol: 'ETH-USD', bidPx: '1285.04', bidSz: '0.46688654', askPx: '1285.27', askSz: '1.56637040', seq: 37475248783 }),
+      expect.objectContaining({
+        symbol: 'ETH-USD',
+        bidPx: '1285.04',
+        bidSz: '0.46688654',
+        askPx: '1285.27',
+        askSz: '1.56637040',
+        seq: 37475248783,
+      }),
     ]);
     expect(h.ctx.parseErrors).toBe(0);
   });
@@ -113,13 +139,37 @@ describe('Coinbase Exchange adapter: documented messages', () => {
 
   it('maps products from /products metadata (never a table) and reports what the venue does not list', async () => {
     const products = [
-      { id: 'BTC-USD', base_currency: 'BTC', quote_currency: 'USD', quote_increment: '0.01000000', base_increment: '0.00000001', status: 'online' },
-      { id: 'XRP-EUR', base_currency: 'XRP', quote_currency: 'EUR', quote_increment: '0.0001', base_increment: '0.000001', status: 'delisted' },
+      {
+        id: 'BTC-USD',
+        base_currency: 'BTC',
+        quote_currency: 'USD',
+        quote_increment: '0.01000000',
+        base_increment: '0.00000001',
+        status: 'online',
+      },
+      {
+        id: 'XRP-EUR',
+        base_currency: 'XRP',
+        quote_currency: 'EUR',
+        quote_increment: '0.0001',
+        base_increment: '0.000001',
+        status: 'delisted',
+      },
     ];
     const rest: RestClient = { getJson: <T>() => Promise.resolve(products as T) };
-    const out = await new CoinbaseAdapter().resolveSymbols(rest, { wsUrl: '', restUrl: 'http://x', bookDepth: 1 }, ['BTC-USD', 'XRP-EUR', 'DOGE-USD']);
+    const out = await new CoinbaseAdapter().resolveSymbols(rest, { wsUrl: '', restUrl: 'http://x', bookDepth: 1 }, [
+      'BTC-USD',
+      'XRP-EUR',
+      'DOGE-USD',
+    ]);
     expect(out).toEqual({
-      symbols: [{ symbol: 'BTC-USD', native: 'BTC-USD', instrument: { symbol: 'BTC-USD', base: 'BTC', quote: 'USD', priceDecimals: 2, sizeDecimals: 8 } }],
+      symbols: [
+        {
+          symbol: 'BTC-USD',
+          native: 'BTC-USD',
+          instrument: { symbol: 'BTC-USD', base: 'BTC', quote: 'USD', priceDecimals: 2, sizeDecimals: 8 },
+        },
+      ],
       unknown: ['XRP-EUR', 'DOGE-USD'],
     });
   });
@@ -129,9 +179,9 @@ describe('Coinbase Exchange adapter: documented messages', () => {
     const partial = () => coinbaseCredentialsFromEnv({ COINBASE_API_KEY: 'visible-key', COINBASE_API_SECRET: 'c2VjcmV0' });
     expect(partial).toThrow(/COINBASE_API_PASSPHRASE/);
     expect(partial).not.toThrow(/visible-key|c2VjcmV0/);
-    expect(() => coinbaseCredentialsFromEnv({ COINBASE_API_KEY: 'k', COINBASE_API_SECRET: 'not base64!', COINBASE_API_PASSPHRASE: 'p' })).toThrow(
-      /^COINBASE_API_SECRET: expected the base64 secret the venue issued \(value hidden\)$/,
-    );
+    expect(() =>
+      coinbaseCredentialsFromEnv({ COINBASE_API_KEY: 'k', COINBASE_API_SECRET: 'not base64!', COINBASE_API_PASSPHRASE: 'p' }),
+    ).toThrow(/^COINBASE_API_SECRET: expected the base64 secret the venue issued \(value hidden\)$/);
   });
 });
 
@@ -139,7 +189,16 @@ describe('Coinbase Exchange adapter: book integrity', () => {
   it('a snapshot after a reconnect replaces the book (no ghost levels), and updates received before it are not applied on top', () => {
     const adapter = new CoinbaseAdapter({ audit: false });
     const h = coinbaseHarness(adapter, ['BTC-USD']);
-    h.frame(snapshot('BTC-USD', [['100.00', '1'], ['99.00', '2']], [['101.00', '1']]));
+    h.frame(
+      snapshot(
+        'BTC-USD',
+        [
+          ['100.00', '1'],
+          ['99.00', '2'],
+        ],
+        [['101.00', '1']],
+      ),
+    );
     h.frame(l2update('BTC-USD', [['buy', '99.50', '3']]));
     h.frame(snapshot('BTC-USD', [['98.00', '5']], [['102.00', '4']]));
     const book = h.feeds.get('BTC-USD')?.book;
@@ -244,7 +303,16 @@ describe('Coinbase Exchange adapter: REST audit of the books', () => {
     const h = coinbaseHarness(adapter, ['BTC-USD'], { rest });
     h.session.onOpen?.();
     // Our book still has 100.00: an update deleting it was lost.
-    h.frame(snapshot('BTC-USD', [['100.00', '1'], ['99.00', '2']], [['101.00', '1']]));
+    h.frame(
+      snapshot(
+        'BTC-USD',
+        [
+          ['100.00', '1'],
+          ['99.00', '2'],
+        ],
+        [['101.00', '1']],
+      ),
+    );
     await waitFor(() => h.sink.statesOf('BTC-USD').includes('resync'), 5000);
     h.session.onClose?.();
     expect(requests[0]).toEqual({ url: 'http://rest.test/products/BTC-USD/book?level=1', weight: 1, purpose: 'audit' });
@@ -259,12 +327,27 @@ describe('Coinbase Exchange adapter: REST audit of the books', () => {
       // Meanwhile the stream moves 100.00, and the venue answers with a size in between that a
       // batch collapsed (1 → 5 → 7): the level changed during the audit, so it is not judged.
       ref.h?.frame(l2update('BTC-USD', [['buy', '100.00', '7']]));
-      return { bids: [['100.00', '5', 1], ['99.0', '2', 1]], asks: [['101.00', '1.5', 2]] };
+      return {
+        bids: [
+          ['100.00', '5', 1],
+          ['99.0', '2', 1],
+        ],
+        asks: [['101.00', '1.5', 2]],
+      };
     });
     const h = coinbaseHarness(adapter, ['BTC-USD'], { rest });
     ref.h = h;
     h.session.onOpen?.();
-    h.frame(snapshot('BTC-USD', [['100.00', '1'], ['99.00', '2.000']], [['101.00', '1.50']]));
+    h.frame(
+      snapshot(
+        'BTC-USD',
+        [
+          ['100.00', '1'],
+          ['99.00', '2.000'],
+        ],
+        [['101.00', '1.50']],
+      ),
+    );
     await waitFor(() => adapter.stats.audit.matched >= 2, 5000);
     h.session.onClose?.();
     expect(adapter.stats.audit).toMatchObject({ mismatched: 0, resyncs: 0 });
