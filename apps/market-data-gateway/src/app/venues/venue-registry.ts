@@ -1,6 +1,7 @@
 import type { Venue } from '@cryptoscalp/messaging';
 
 import { BinanceAdapter } from './binance/binance.adapter';
+import { BybitAdapter } from './bybit/bybit.adapter';
 import { CoinbaseAdapter } from './coinbase/coinbase.adapter';
 import { KrakenAdapter } from './kraken/kraken.adapter';
 import { OkxAdapter } from './okx/okx.adapter';
@@ -13,6 +14,7 @@ import type { VenueAdapter } from './venue-adapter';
 export const VENUE_ADAPTERS: Partial<Record<Venue, () => VenueAdapter>> = {
   binance: () => new BinanceAdapter(),
   okx: () => new OkxAdapter(),
+  bybit: () => new BybitAdapter(),
   coinbase: () => CoinbaseAdapter.fromEnv(),
   kraken: () => new KrakenAdapter(),
 };

@@ -5,7 +5,7 @@ import { SymbolFeed } from '../../feeds/symbol-feed';
 import { NOOP_METRICS } from '../../feeds/venue-metrics';
 import type { MarketSink } from '../../publishing/market-sink';
 import type { RestClient, RestRequest } from '../../rest/rest.types';
-import type { CarriedSymbol, Channel, VenueAdapter, VenueSession } from '../venue-adapter';
+import type { CarriedSymbol, Channel, VenueAdapter, VenueSession, VenueSettings } from '../venue-adapter';
 
 /**
  * Unit-test harness (spec files only): one adapter session on the core's real `ConnectionContext`,
@@ -30,6 +30,7 @@ export class SessionHarness implements MarketSink {
     rest: (request: RestRequest) => unknown = () => {
       throw new Error('no REST in this test');
     },
+    settings: Partial<VenueSettings> = {},
   ) {
     for (const s of symbols) this.feeds.set(s.symbol, new SymbolFeed(adapter.venue, s, this, NOOP_METRICS));
     const client: RestClient = {
@@ -42,7 +43,7 @@ export class SessionHarness implements MarketSink {
         }
       },
     };
-    this.ctx = new ConnectionContext(adapter.venue, { ...adapter.defaults, restUrl: 'http://rest.test' }, client, this.feeds, symbols, {
+    this.ctx = new ConnectionContext(adapter.venue, { ...adapter.defaults, restUrl: 'http://rest.test', ...settings }, client, this.feeds, symbols, {
       send: (t) => this.sent.push(t),
       rotate: (r) => this.rotations.push(r),
       warn: (m) => this.warnings.push(m),
