@@ -5,6 +5,7 @@ import type { FaultEngine } from '../faults';
 import type { GroundTruth } from '../ground-truth';
 import type { Instrument } from '../market/instrument';
 import type { MarketEvent, SyntheticMarket } from '../market/market';
+import type { OkxOptions } from './okx-options';
 
 export const VENUE_NAMES = ['binance', 'coinbase', 'kraken', 'okx', 'bybit'] as const;
 export type VenueName = (typeof VENUE_NAMES)[number];
@@ -24,10 +25,12 @@ export interface VenueOptions {
   pingIntervalMs: number;
   /** Binance: connection lifetime before `serverShutdown` + close (24 h on the real venue). */
   connectionLifetimeMs: number;
-  /** OKX: close connections idle (nothing received) this long (30 s on the real venue). */
+  /** OKX: close connections to which nothing was pushed for this long (30 s on the real venue). */
   idleTimeoutMs: number;
   /** Max simultaneous connections per venue. */
   maxConnections: number;
+  /** OKX v5 specifics (checksum, snapshot source, keepalives, limits); see okx-options.ts. */
+  okx?: Partial<OkxOptions>;
 }
 
 export interface VenueDeps {
