@@ -1,10 +1,14 @@
+import { formatFixed, type Level } from '@cryptoscalp/market';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { FAULT_TYPES, type FaultSpec } from './faults';
+import { nativeSymbol } from './market/instrument';
 import type { Simulator } from './simulator';
 import { sendJson, VENUE_NAMES, type VenueName } from './venues/venue';
 
 const MAX_BODY = 64 * 1024;
+const MAX_BOOK_DEPTH = 5000;
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
   let text = '';
@@ -60,8 +64,41 @@ export function parseFault(raw: unknown, symbols: string[]): FaultSpec {
 }
 
 /**
+ * The simulator's current book of one venue and symbol, best first, prices and sizes as decimal
+ * strings with the instrument's fixed decimals (what the venues' REST snapshots carry). `symbol`
+ * is the normalized name (`BTC-USDT`) or the venue's own (`BTCUSDT`, `BTC/USDT`).
+ */
+function book(sim: Simulator, venueRaw: string, symbolRaw: string, depthRaw: string | null): unknown {
+  const venues = [...sim.venues.keys()];
+  if (!(venues as string[]).includes(venueRaw))
+    throw new BadRequest(`venue: expected one of ${venues.join(', ')}, got ${JSON.stringify(venueRaw)}`);
+  const venue = venueRaw as VenueName;
+  const wanted = symbolRaw.toUpperCase();
+  const inst = sim.instruments.find((i) => i.symbol === wanted || nativeSymbol(venue, i).toUpperCase() === wanted);
+  if (!inst)
+    throw new BadRequest(`symbol: expected one of ${sim.instruments.map((i) => i.symbol).join(', ')}, got ${JSON.stringify(symbolRaw)}`);
+  let depth = MAX_BOOK_DEPTH;
+  if (depthRaw !== null) {
+    depth = /^\d+$/.test(depthRaw) ? Number(depthRaw) : NaN;
+    if (!Number.isInteger(depth) || depth < 1 || depth > MAX_BOOK_DEPTH)
+      throw new BadRequest(`depth: expected an integer from 1 to ${MAX_BOOK_DEPTH}, got ${JSON.stringify(depthRaw)}`);
+  }
+  if (sim.replaying(venue)) throw new BadRequest(`venue: ${venue} replays a capture and has no synthetic book`);
+  const market = sim.market(venue, inst.symbol);
+  const fmt = (l: Level) => [formatFixed(l.px, inst.priceDecimals), formatFixed(l.sz, inst.sizeDecimals)];
+  return {
+    venue,
+    symbol: inst.symbol,
+    seq: market.seq,
+    bids: market.book.top('bid', depth).map(fmt),
+    asks: market.book.top('ask', depth).map(fmt),
+  };
+}
+
+/**
  * Control API: `GET /health`, `GET /api/venues`, `GET /api/ground-truth`, `GET /api/connections`,
- * `GET|POST|DELETE /api/faults[/<id>]`, `GET|POST /api/rates`. Bad input → 400 naming the field.
+ * `GET /api/book/<venue>/<symbol>?depth=N`, `GET|POST|DELETE /api/faults[/<id>]`,
+ * `GET|POST /api/rates`. Bad input → 400 naming the field.
  */
 export async function handleControl(sim: Simulator, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -80,12 +117,11 @@ export async function handleControl(sim: Simulator, req: IncomingMessage, res: S
         return sendJson(res, 200, {
           ...sim.truth.report(),
           eventsGenerated: sim.eventsGenerated,
-          throttledTicks: sim.throttledTicks,
           markets: sim.rates(),
           faultsApplied: sim.faults.history.length,
         });
       case 'GET /api/connections':
-        return sendJson(res, 200, { connections: sim.connections() });
+        return sendJson(res, 200, { connections: sim.connections(), disconnected: sim.truth.disconnections.slice(-100) });
       case 'GET /api/faults':
         return sendJson(res, 200, { active: sim.faults.list(), history: sim.faults.history.slice(-500) });
       case 'POST /api/faults': {
@@ -115,6 +151,13 @@ export async function handleControl(sim: Simulator, req: IncomingMessage, res: S
         return sendJson(res, 200, { changed, markets: sim.rates() });
       }
       default: {
+        const b = /^GET \/api\/book\/([^/]+)\/([^/]+)$/.exec(route);
+        if (b)
+          return sendJson(
+            res,
+            200,
+            book(sim, decodeURIComponent(b[1] as string), decodeURIComponent(b[2] as string), url.searchParams.get('depth')),
+          );
         const m = /^DELETE \/api\/faults\/(\d+)$/.exec(route);
         if (m) {
           sim.faults.clear(Number(m[1]));

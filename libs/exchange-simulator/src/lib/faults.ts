@@ -2,10 +2,10 @@ import type { VenueName } from './venues/venue';
 
 export const FAULT_TYPES = [
   'drop', // close the connection abruptly (no close frame)
-  'stall', // keep the socket open but send nothing for durationMs
+  'stall', // keep the socket open but hold every frame back for durationMs, then send them late, in order
   'gap', // skip `count` book updates of a symbol (a sequence gap)
   'duplicate', // send the next `count` frames twice
-  'reorder', // swap the next frame with the one after it (`count` times)
+  'reorder', // swap the next frame with the one after it (`count` times); sent alone if none follows soon
   'malformed', // replace the next `count` frames with invalid JSON
   'truncate', // cut the next `count` frames in half
   'bad_checksum', // corrupt the checksum of the next `count` book updates (Kraken, OKX)
@@ -63,6 +63,11 @@ export class FaultEngine {
     const fault: ActiveFault = { ...spec, id: this.nextId++, remaining: spec.count ?? 1, armedAt: Date.now(), applied: 0 };
     this.active.push(fault);
     return fault;
+  }
+
+  /** How many faults are armed (a cheap check for hot paths). */
+  get armed(): number {
+    return this.active.length;
   }
 
   list(): ActiveFault[] {

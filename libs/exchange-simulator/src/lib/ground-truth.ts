@@ -4,39 +4,86 @@ interface SymbolTruth {
   counts: Record<string, number>;
   firstTradeId?: number;
   lastTradeId?: number;
+  /** Distinct trade ids that went out on at least one connection. */
+  tradesSent: number;
   firstSeq?: number;
   lastSeq?: number;
   /** Book sequence ranges deliberately skipped by gap faults. */
   skipped: [number, number][];
 }
 
+interface SymbolState extends Omit<SymbolTruth, 'tradesSent'> {
+  /** Trade ids sent, as disjoint ascending ranges (ids are sequential, so this stays tiny). */
+  sentTrades: [number, number][];
+  /** The last trade recorded with `trade()` and not yet attributed to a frame. */
+  pendingTrade?: number;
+}
+
+/** Why the simulator closed a client connection itself. */
+export type DisconnectReason = 'slow_consumer';
+
+export interface Disconnection {
+  id: number;
+  venue: VenueName;
+  reason: DisconnectReason;
+  /** Bytes queued for the client when it was disconnected. */
+  queuedBytes: number;
+  at: number;
+}
+
+/** Frame kinds that carry trades (the venues' trade channels). */
+const TRADE_KINDS = new Set(['trade', 'aggTrade', 'trades', 'publicTrade', 'match']);
+const MAX_DISCONNECTIONS_KEPT = 1000;
+
 /**
  * Exactly what the simulator sent, per venue, symbol and kind of frame, with trade-id and
- * sequence ranges: a test or benchmark compares what arrived downstream against this.
+ * sequence ranges, distinct trades sent, and the clients it disconnected: a test or benchmark
+ * compares what arrived downstream against this.
  */
 export class GroundTruth {
-  private readonly venues = new Map<VenueName, Map<string, SymbolTruth>>();
+  private readonly venues = new Map<VenueName, Map<string, SymbolState>>();
+  /** Venues that report the trade ids of their frames themselves (`tradesSent`). */
+  private readonly explicitTrades = new Set<VenueName>();
+  private readonly disconnectCounts = new Map<VenueName, Record<string, number>>();
+  readonly disconnections: Disconnection[] = [];
   framesSent = 0;
 
-  private of(venue: VenueName, symbol: string): SymbolTruth {
+  private of(venue: VenueName, symbol: string): SymbolState {
     let v = this.venues.get(venue);
     if (!v) this.venues.set(venue, (v = new Map()));
     let s = v.get(symbol);
-    if (!s) v.set(symbol, (s = { counts: {}, skipped: [] }));
+    if (!s) v.set(symbol, (s = { counts: {}, skipped: [], sentTrades: [] }));
     return s;
   }
 
-  /** Counts `n` frames of a kind sent (to all subscribers of it, one per subscriber). */
+  /**
+   * Counts `n` frames of a kind sent (to all subscribers of it, one per subscriber). A trade
+   * frame that went out marks the last recorded trade as sent, unless the venue reports its
+   * trade ids itself (`tradesSent`, for frames that batch several trades).
+   */
   sent(venue: VenueName, symbol: string, kind: string, n = 1): void {
     const s = this.of(venue, symbol);
     s.counts[kind] = (s.counts[kind] ?? 0) + n;
     this.framesSent += n;
+    if (n > 0 && s.pendingTrade !== undefined && TRADE_KINDS.has(kind) && !this.explicitTrades.has(venue)) {
+      addId(s.sentTrades, s.pendingTrade);
+      s.pendingTrade = undefined;
+    }
   }
 
+  /** A trade happened on the venue's market (before its frames are sent). */
   trade(venue: VenueName, symbol: string, id: number): void {
     const s = this.of(venue, symbol);
     s.firstTradeId ??= id;
     s.lastTradeId = id;
+    s.pendingTrade = id;
+  }
+
+  /** These trade ids went out on at least one connection (venues whose frames carry several trades). */
+  tradesSent(venue: VenueName, symbol: string, ids: Iterable<number>): void {
+    this.explicitTrades.add(venue);
+    const s = this.of(venue, symbol);
+    for (const id of ids) addId(s.sentTrades, id);
   }
 
   seq(venue: VenueName, symbol: string, seq: number): void {
@@ -52,13 +99,65 @@ export class GroundTruth {
     else s.skipped.push([from, to]);
   }
 
-  report(): { framesSent: number; venues: Record<string, Record<string, SymbolTruth>> } {
+  disconnected(d: Disconnection): void {
+    const counts = this.disconnectCounts.get(d.venue) ?? {};
+    counts[d.reason] = (counts[d.reason] ?? 0) + 1;
+    this.disconnectCounts.set(d.venue, counts);
+    this.disconnections.push(d);
+    if (this.disconnections.length > MAX_DISCONNECTIONS_KEPT) this.disconnections.shift();
+  }
+
+  report(): {
+    framesSent: number;
+    venues: Record<string, Record<string, SymbolTruth>>;
+    disconnects: Record<string, Record<string, number>>;
+  } {
     const venues: Record<string, Record<string, SymbolTruth>> = {};
     for (const [venue, symbols] of this.venues) {
       venues[venue] = Object.fromEntries(
-        [...symbols].map(([k, v]) => [k, { ...v, counts: { ...v.counts }, skipped: v.skipped.map((r) => [...r] as [number, number]) }]),
+        [...symbols].map(([k, v]) => {
+          const { sentTrades, pendingTrade: _pending, ...rest } = v;
+          const truth: SymbolTruth = {
+            ...rest,
+            counts: { ...v.counts },
+            tradesSent: sentTrades.reduce((n, [a, b]) => n + b - a + 1, 0),
+            skipped: v.skipped.map((r) => [...r] as [number, number]),
+          };
+          return [k, truth];
+        }),
       );
     }
-    return { framesSent: this.framesSent, venues };
+    const disconnects = Object.fromEntries([...this.disconnectCounts].map(([v, c]) => [v, { ...c }]));
+    return { framesSent: this.framesSent, venues, disconnects };
+  }
+}
+
+/** Adds an id to disjoint ascending ranges (fast path: the next id after the last range). */
+function addId(ranges: [number, number][], id: number): void {
+  const last = ranges[ranges.length - 1];
+  if (last && id >= last[0]) {
+    if (id <= last[1]) return;
+    if (id === last[1] + 1) {
+      last[1] = id;
+      return;
+    }
+    ranges.push([id, id]);
+    return;
+  }
+  // Out of order (rare): find the place, insert or extend, merge neighbours.
+  let i = 0;
+  while (i < ranges.length && (ranges[i] as [number, number])[1] < id - 1) i++;
+  const r = ranges[i];
+  if (!r || id < r[0] - 1) {
+    ranges.splice(i, 0, [id, id]);
+    return;
+  }
+  if (id >= r[0] && id <= r[1]) return;
+  if (id === r[0] - 1) r[0] = id;
+  else r[1] = id;
+  const next = ranges[i + 1];
+  if (next && r[1] + 1 >= next[0]) {
+    r[1] = Math.max(r[1], next[1]);
+    ranges.splice(i + 1, 1);
   }
 }

@@ -7,14 +7,23 @@ import { FaultEngine, type FaultSpec } from './faults';
 import { GroundTruth } from './ground-truth';
 import { type Instrument, instrument } from './market/instrument';
 import { SyntheticMarket } from './market/market';
-import { type Capture, loadCapture, playFrames } from './replay';
+import { loadCapture, ReplayFeed, replaySource } from './replay';
 import { BinanceVenue } from './venues/binance';
 import { BINANCE_BOOK_DEPTH } from './venues/binance-options';
 import { BybitVenue } from './venues/bybit';
 import { CoinbaseVenue } from './venues/coinbase';
 import { KrakenVenue } from './venues/kraken';
 import { OkxVenue } from './venues/okx';
-import { sendJson, type Venue, VENUE_NAMES, type VenueDeps, type VenueName, type VenueOptions } from './venues/venue';
+import {
+  type ConnectionInfo,
+  sendJson,
+  type TrafficProfile,
+  type Venue,
+  VENUE_NAMES,
+  type VenueDeps,
+  type VenueName,
+  type VenueOptions,
+} from './venues/venue';
 
 /** Where each venue's WebSocket feed and REST API live (the paths the real venues use). */
 export const VENUE_PATHS: Record<VenueName, { ws: string; rest: string }> = {
@@ -24,8 +33,6 @@ export const VENUE_PATHS: Record<VenueName, { ws: string; rest: string }> = {
   okx: { ws: '/ws/v5/public', rest: '/api/v5' },
   bybit: { ws: '/v5/public/spot', rest: '/v5/market' },
 };
-
-const MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
 
 /** Book depth per side where a venue's real books are deeper than the market default (200 levels). */
 const VENUE_BOOK_DEPTH: Partial<Record<VenueName, number>> = { binance: BINANCE_BOOK_DEPTH };
@@ -68,6 +75,8 @@ export interface SimulatorOptions {
   rate?: number;
   rates?: RateRule[];
   venueOptions?: Partial<VenueOptions>;
+  /** Framing of market events: `realistic` (default) or `per-event` (shorthand for venueOptions.profile). */
+  profile?: TrafficProfile;
   /** Faults to arm; `atMs` delays arming from start (scenario files). */
   faults?: FaultSpec[];
   replay?: ReplaySpec[];
@@ -107,14 +116,11 @@ export class Simulator {
   private readonly servers: Server[] = [];
   private readonly wss: WebSocketServer[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly replays = new Map<VenueName, { capture: Capture; speed: number }>();
-  private readonly stopReplays = new Set<() => void>();
+  private readonly replays = new Map<VenueName, { feed: ReplayFeed; http: Map<string, { t: number; body: string }[]> }>();
   private nextConnectionId = 1;
   private lastTick = Date.now();
   readonly startedAt = Date.now();
   eventsGenerated = 0;
-  /** Scheduler ticks on which some venue paused because its clients were behind. */
-  throttledTicks = 0;
 
   constructor(readonly options: SimulatorOptions = {}) {
     this.instruments = (options.symbols ?? ['BTC-USDT', 'ETH-USDT']).map(instrument);
@@ -127,14 +133,25 @@ export class Simulator {
       connectionLifetimeMs: 24 * 3600_000,
       idleTimeoutMs: 30_000,
       maxConnections: 300,
+      maxQueuedBytesPerConnection: 8 * 1024 * 1024,
+      shutdownGraceMs: 1000,
       ...this.options.venueOptions,
+      ...(this.options.profile ? { profile: this.options.profile } : {}),
     };
   }
 
   async start(): Promise<this> {
     const host = this.options.host ?? '127.0.0.1';
     const seed = this.options.seed ?? 1;
-    for (const r of this.options.replay ?? []) this.replays.set(r.venue, { capture: loadCapture(...r.files), speed: r.speed ?? 1 });
+    for (const r of this.options.replay ?? []) {
+      const capture = loadCapture(...r.files);
+      const feed = new ReplayFeed(replaySource(r.venue, capture), r.speed ?? 1, {
+        faults: this.faults,
+        truth: this.truth,
+        maxQueuedBytes: this.venueOptions.maxQueuedBytesPerConnection,
+      });
+      this.replays.set(r.venue, { feed, http: capture.http });
+    }
     for (const name of this.options.venues ?? VENUE_NAMES) {
       const markets = new Map<string, SyntheticMarket>();
       for (const inst of this.instruments) {
@@ -156,7 +173,9 @@ export class Simulator {
       this.venues.set(name, venue);
       const port = await this.listen(host, this.options.ports?.[name] ?? DEFAULT_PORTS[name], venue);
       const base = `${host}:${port}`;
-      this.endpoints[name] = { ws: `ws://${base}${VENUE_PATHS[name].ws}`, rest: `http://${base}`, port };
+      // A replayed venue is served at the capture's own path (Kraken v1 at `/`, Binance `/stream`).
+      const wsPath = this.replays.get(name)?.feed.path ?? VENUE_PATHS[name].ws;
+      this.endpoints[name] = { ws: `ws://${base}${wsPath}`, rest: `http://${base}`, port };
     }
     const control = createServer((req, res) => {
       handleControl(this, req, res).catch((err: Error) => sendJson(res, 500, { error: err.message }));
@@ -221,6 +240,18 @@ export class Simulator {
     return this.slots.map((s) => ({ venue: s.venue, symbol: s.symbol, rate: s.rate, seq: s.market.seq, trades: s.market.tradeId }));
   }
 
+  /** True when the venue serves a recorded capture instead of its synthetic market. */
+  replaying(venue: VenueName): boolean {
+    return this.replays.has(venue);
+  }
+
+  /** The synthetic market of one venue and symbol (its book is what `GET /api/book` renders). */
+  market(venue: VenueName, symbol: string): SyntheticMarket {
+    const slot = this.slots.find((s) => s.venue === venue && s.symbol === symbol);
+    if (!slot) throw new Error(`no market for ${venue} ${symbol}`);
+    return slot.market;
+  }
+
   /** Runs `n` market events on one venue/symbol right now (deterministic tests). */
   step(venue: VenueName, symbol: string, n = 1): void {
     const slot = this.slots.find((s) => s.venue === venue && s.symbol === symbol);
@@ -238,17 +269,10 @@ export class Simulator {
     const now = Date.now();
     const dt = Math.min(now - this.lastTick, 1000) / 1000;
     this.lastTick = now;
-    // Back-pressure: while clients cannot keep up (more than MAX_BACKLOG bytes queued on a
-    // venue), that venue's markets pause instead of queueing without bound.
-    const paused = new Set<VenueName>();
-    for (const [name, venue] of this.venues) if (venue.backlog() > MAX_BACKLOG_BYTES) paused.add(name);
-    if (paused.size) this.throttledTicks++;
+    // The markets never pause for clients: a client that cannot keep up is disconnected by its
+    // venue once its queue passes venueOptions.maxQueuedBytesPerConnection (as real venues do).
     for (const slot of this.slots) {
       if (slot.rate <= 0 || this.replays.has(slot.venue)) continue;
-      if (paused.has(slot.venue)) {
-        slot.due = 0;
-        continue;
-      }
       // At most 50 ms worth of events per tick: a late timer does not turn into a burst.
       slot.due = Math.min(slot.due + slot.rate * dt, Math.max(1, slot.rate * 0.05));
       const n = Math.floor(slot.due);
@@ -261,6 +285,11 @@ export class Simulator {
     const server = createServer((req, res) => this.onHttp(venue, req, res));
     const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
     server.on('upgrade', (req, socket, head) => {
+      const feed = this.replays.get(venue.name)?.feed;
+      if (feed && !feed.accepts(new URL(req.url ?? '/', 'http://localhost').pathname)) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
       wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(venue, ws, req));
     });
     this.servers.push(server);
@@ -276,7 +305,7 @@ export class Simulator {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const replay = this.replays.get(venue.name);
     if (replay) {
-      const recorded = replay.capture.http.get(url.pathname + url.search);
+      const recorded = replay.http.get(url.pathname + url.search);
       if (recorded?.length) {
         // Serve recorded responses in order; the last one repeats.
         const entry = recorded.length > 1 ? (recorded.shift() as { body: string }) : (recorded[0] as { body: string });
@@ -295,42 +324,20 @@ export class Simulator {
   private onConnection(venue: Venue, ws: WebSocket, req: IncomingMessage): void {
     const id = this.nextConnectionId++;
     const replay = this.replays.get(venue.name);
-    if (!replay) {
-      venue.accept(ws, req, id);
-      return;
-    }
-    // Replay: the first recorded connection's frames, once the client has subscribed (or at
-    // once when the subscription is in the URL, as with Binance combined streams).
-    const recorded = replay.capture.connections[0];
-    if (!recorded) return void ws.close(1011, 'empty capture');
-    let stop: (() => void) | undefined;
-    const play = () => {
-      if (stop) return;
-      stop = playFrames(
-        recorded,
-        replay.speed,
-        (text) => {
-          if (ws.readyState !== ws.OPEN) return false;
-          ws.send(text);
-          this.truth.sent(venue.name, 'replay', 'frame');
-          return true;
-        },
-        () => undefined,
-      );
-      this.stopReplays.add(stop);
-    };
-    ws.on('message', play);
-    ws.on('close', () => stop?.());
-    if ((req.url ?? '').includes('streams=') || recorded.sent.length === 0) play();
+    if (replay) replay.feed.accept(ws, req, id);
+    else venue.accept(ws, req, id);
   }
 
-  connections(): ReturnType<Venue['connections']> {
-    return [...this.venues.values()].flatMap((v) => v.connections());
+  connections(): ConnectionInfo[] {
+    return [
+      ...[...this.venues.values()].flatMap((v) => (this.replays.has(v.name) ? [] : v.connections())),
+      ...[...this.replays.values()].flatMap((r) => r.feed.connections()),
+    ];
   }
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
-    for (const s of this.stopReplays) s();
+    for (const r of this.replays.values()) r.feed.close();
     for (const v of this.venues.values()) v.close();
     for (const w of this.wss) w.close();
     await Promise.all(

@@ -101,6 +101,25 @@ export class RecordingClient {
   }
 }
 
+/**
+ * Waits until `check` returns a truthy value (polled every `intervalMs`), or throws after
+ * `timeoutMs` naming `what`: tests wait for conditions with a deadline, never a fixed sleep.
+ */
+export async function until<T>(
+  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 5000,
+  what = 'condition',
+  intervalMs = 25,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
 /** fixtures/captures/<name> at the workspace root. */
 export function fixturePath(name: string): string {
   let dir = __dirname;

@@ -4,13 +4,19 @@ import type { WebSocket } from 'ws';
 import { type Instrument, nativeSymbol } from '../market/instrument';
 import type { MarketEvent, SyntheticMarket } from '../market/market';
 import { withRestFaults } from './rest-faults';
-import { SimConnection } from './sim-connection';
-import { sendJson, type Venue, type VenueDeps, type VenueName } from './venue';
+import { SimConnection, SLOW_CLOSE_GRACE_MS } from './sim-connection';
+import { type ConnectionInfo, sendJson, type Venue, type VenueDeps, type VenueName } from './venue';
 
 /**
  * Connection bookkeeping shared by the five venues: subscription index, fan-out with one
- * encoding per frame, server pings, connection limits, and the connection-level faults
- * (drop, server_close, connection_limit). Venues implement only their protocol.
+ * encoding per frame, server pings, connection limits, slow-consumer disconnects, and the
+ * connection-level faults (drop, server_close, connection_limit). Venues implement only their
+ * protocol.
+ *
+ * Hooks a venue may override: `serverCloseNotice` (its maintenance notice; the `close` it calls
+ * is deferred by `shutdownGraceMs()`), `shutdownGraceMs()`, `slowConsumerClose()` (close code
+ * and reason for a client that reads too slowly), `ping`. Venues whose frames carry several
+ * trades report their ids with `tradesWentOut` (one trade per frame is counted automatically).
  */
 export abstract class BaseVenue implements Venue {
   abstract readonly name: VenueName;
@@ -38,8 +44,28 @@ export abstract class BaseVenue implements Venue {
   protected onOpen(_conn: SimConnection, _req: IncomingMessage): void {
     /* optional */
   }
-  /** Protocol: the venue's maintenance notice before a server-initiated close. */
+  /**
+   * Protocol: the venue's maintenance notice before a server-initiated close: send the notice,
+   * then `conn.close(1001, …)`. Called through `serverClose`, which defers that close by
+   * `shutdownGraceMs()` so the client keeps receiving data in between, as on the real venues.
+   */
   protected abstract serverCloseNotice(conn: SimConnection): void;
+
+  /** How long the venue keeps serving between its shutdown notice and the close. */
+  protected shutdownGraceMs(): number {
+    return this.deps.options.shutdownGraceMs;
+  }
+
+  /** Close code and reason for a client disconnected because it reads slower than the feed. */
+  protected slowConsumerClose(): { code: number; reason: string } {
+    return { code: 1008, reason: 'slow consumer: too much data queued' };
+  }
+
+  /** A server-initiated close with the venue's notice and grace period (server_close fault, lifetimes). */
+  protected serverClose(conn: SimConnection): void {
+    if (conn.shuttingDown) return;
+    conn.deferClose(this.shutdownGraceMs(), () => this.serverCloseNotice(conn));
+  }
   abstract publish(symbol: string, event: MarketEvent, market: SyntheticMarket): void;
 
   accept(ws: WebSocket, req: IncomingMessage, connectionId: number): void {
@@ -50,7 +76,10 @@ export abstract class BaseVenue implements Venue {
       ws.close(1008, 'connection limit exceeded');
       return;
     }
-    const conn = new SimConnection(connectionId, this.name, ws, this.deps.faults);
+    const conn = new SimConnection(connectionId, this.name, ws, this.deps.faults, {
+      maxQueuedBytes: this.deps.options.maxQueuedBytesPerConnection,
+      onSlow: (c, queued) => this.disconnectSlow(c, queued),
+    });
     this.conns.set(connectionId, conn);
     ws.on('message', (data: Buffer) => {
       conn.lastReceived = Date.now();
@@ -60,6 +89,18 @@ export abstract class BaseVenue implements Venue {
     ws.on('close', () => this.forget(conn));
     ws.on('error', () => this.forget(conn));
     this.onOpen(conn, req);
+  }
+
+  /**
+   * A client whose queued bytes passed the per-connection limit: the venue closes it (and
+   * destroys the socket if the client does not even read the close frame) and keeps serving
+   * everyone else. Counted in the ground truth.
+   */
+  private disconnectSlow(conn: SimConnection, queuedBytes: number): void {
+    const { code, reason } = this.slowConsumerClose();
+    this.deps.truth.disconnected({ id: conn.id, venue: this.name, reason: 'slow_consumer', queuedBytes, at: Date.now() });
+    this.forget(conn);
+    conn.closeThenTerminate(code, reason, SLOW_CLOSE_GRACE_MS);
   }
 
   protected forget(conn: SimConnection): void {
@@ -101,6 +142,11 @@ export abstract class BaseVenue implements Venue {
     return n;
   }
 
+  /** These trade ids went out on at least one connection (for frames that carry several trades). */
+  protected tradesWentOut(symbol: string, ids: Iterable<number>): void {
+    this.deps.truth.tradesSent(this.name, symbol, ids);
+  }
+
   /** Sends one frame to one connection (acks, snapshots), counted in the ground truth when it carries data. */
   protected unicast(conn: SimConnection, frame: string, symbol?: string, kind?: string): void {
     if (conn.send(frame, symbol) && symbol && kind) this.deps.truth.sent(this.name, symbol, kind);
@@ -115,10 +161,9 @@ export abstract class BaseVenue implements Venue {
       this.forget(conn);
       return true;
     }
-    if (f.any('server_close', this.name) && f.take('server_close', target)) {
-      this.serverCloseNotice(conn);
-      this.forget(conn);
-      return true;
+    if (!conn.shuttingDown && f.any('server_close', this.name) && f.take('server_close', target)) {
+      // The notice goes out now; data keeps flowing until the close after the grace period.
+      this.serverClose(conn);
     }
     return false;
   }
@@ -126,7 +171,7 @@ export abstract class BaseVenue implements Venue {
   tick(now: number): void {
     const { pingIntervalMs } = this.deps.options;
     for (const conn of this.conns.values()) {
-      if (this.connectionFaults(conn)) continue;
+      if (this.connectionFaults(conn) || conn.stalled) continue;
       if (pingIntervalMs > 0 && now - ((conn.state.get('lastPing') as number | undefined) ?? conn.openedAt) >= pingIntervalMs) {
         conn.state.set('lastPing', now);
         this.ping(conn);
@@ -141,17 +186,18 @@ export abstract class BaseVenue implements Venue {
 
   backlog(): number {
     let bytes = 0;
-    for (const c of this.conns.values()) bytes += c.ws.bufferedAmount;
+    for (const c of this.conns.values()) bytes += c.queuedBytes;
     return bytes;
   }
 
-  connections(): { id: number; venue: VenueName; subscriptions: string[]; openedAt: number; sent: number }[] {
+  connections(): ConnectionInfo[] {
     return [...this.conns.values()].map((c) => ({
       id: c.id,
       venue: this.name,
       subscriptions: [...c.subscriptions],
       openedAt: c.openedAt,
       sent: c.sent,
+      queuedBytes: c.queuedBytes,
     }));
   }
 

@@ -5,6 +5,7 @@ import type { FaultEngine } from '../faults';
 import type { GroundTruth } from '../ground-truth';
 import type { Instrument } from '../market/instrument';
 import type { MarketEvent, SyntheticMarket } from '../market/market';
+import type { BybitOptions } from './bybit-options';
 import type { OkxOptions } from './okx-options';
 
 export const VENUE_NAMES = ['binance', 'coinbase', 'kraken', 'okx', 'bybit'] as const;
@@ -31,6 +32,26 @@ export interface VenueOptions {
   maxConnections: number;
   /** OKX v5 specifics (checksum, snapshot source, keepalives, limits); see okx-options.ts. */
   okx?: Partial<OkxOptions>;
+  /** Bybit v5 specifics (level-1 repeat, unsolicited snapshots); see bybit-options.ts. */
+  bybit?: Partial<BybitOptions>;
+  /**
+   * A connection with more than this many bytes queued (the client reads slower than the feed)
+   * is disconnected as a slow consumer, as the real venues do; the other clients are unaffected.
+   */
+  maxQueuedBytesPerConnection: number;
+  /** server_close: how long the venue keeps serving after its notice before it closes (1001). */
+  shutdownGraceMs: number;
+}
+
+/** One open client connection as the control API lists it. */
+export interface ConnectionInfo {
+  id: number;
+  venue: VenueName;
+  subscriptions: string[];
+  openedAt: number;
+  sent: number;
+  /** Bytes queued for the client right now (ws + socket buffers). */
+  queuedBytes: number;
 }
 
 export interface VenueDeps {
@@ -52,9 +73,9 @@ export interface Venue {
   publish(symbol: string, event: MarketEvent, market: SyntheticMarket): void;
   /** Called every second: heartbeats, tickers, lifetimes. */
   tick(now: number): void;
-  /** Bytes queued for slow clients on this venue (back-pressure for the generator). */
+  /** Bytes queued for all clients of this venue (reporting only: the generator never pauses for clients). */
   backlog(): number;
-  connections(): { id: number; venue: VenueName; subscriptions: string[]; openedAt: number; sent: number }[];
+  connections(): ConnectionInfo[];
   close(): void;
 }
 
