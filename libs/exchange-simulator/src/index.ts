@@ -5,6 +5,6 @@ export * from './lib/replay';
 export * from './lib/scenario';
 export * from './lib/market/instrument';
 export * from './lib/market/market';
-export { type TrafficProfile, VENUE_NAMES, type VenueName, type VenueOptions } from './lib/venues/venue';
+export { type ConnectionInfo, type TrafficProfile, VENUE_NAMES, type VenueName, type VenueOptions } from './lib/venues/venue';
 export { depthWeight } from './lib/venues/binance';
 export * from './lib/testing/sim-client';

@@ -23,10 +23,11 @@ function run(args: string[], env: Record<string, string> = {}) {
 describe('exchange-simulator process (production build)', () => {
   it('starts from a scenario file, serves every venue, and stops on SIGTERM', async () => {
     const port = await freePort();
-    const p = run(['--scenario', 'tools/exchange-simulator/scenarios/demo.json', '--port', String(port)]);
+    const p = run(['--scenario', 'tools/exchange-simulator/scenarios/demo.json', '--port', String(port), '--profile', 'per-event']);
     try {
       const venues = await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/api/venues`)).json() as Promise<any>, 10_000);
       expect(venues.symbols).toEqual(['BTC-USDT', 'ETH-USDT', 'SOL-USDT']);
+      await waitFor(() => p.output().includes('"profile":"per-event"'), 5000);
       expect(Object.keys(venues.venues)).toEqual(['binance', 'coinbase', 'kraken', 'okx', 'bybit']);
       const c = await RecordingClient.connect(`${venues.venues.kraken.ws}`);
       c.send({ method: 'subscribe', params: { channel: 'book', symbol: ['SOL/USDT'], depth: 10 } });
@@ -42,6 +43,9 @@ describe('exchange-simulator process (production build)', () => {
     const bad = run(['--rate', 'fast']);
     expect(await bad.exited).toBe(1);
     expect(bad.output().trim()).toBe('exchange-simulator: --rate/SIM_RATE: expected a number >= 0, got "fast"');
+    const profile = run(['--profile', 'fast']);
+    expect(await profile.exited).toBe(1);
+    expect(profile.output().trim()).toBe('exchange-simulator: --profile/SIM_PROFILE: expected one of realistic, per-event, got "fast"');
     const missing = run(['--scenario', 'nope.json']);
     expect(await missing.exited).toBe(1);
     expect(missing.output()).toMatch(/^exchange-simulator: scenario nope\.json: ENOENT/);

@@ -1,12 +1,13 @@
-import { loadScenario, type SimulatorOptions, startSimulator, VENUE_NAMES } from '@cryptoscalp/exchange-simulator';
+import { loadScenario, parseProfile, type SimulatorOptions, startSimulator, VENUE_NAMES } from '@cryptoscalp/exchange-simulator';
 
 import { parseArgs } from 'node:util';
 
 /**
  * The exchange simulator as a process:
  *   npx nx serve exchange-simulator -- --scenario scenarios/faults.json
- *   node dist/tools/exchange-simulator/main.js --rate 200 --symbols BTC-USDT,ETH-USDT
- * Flags win over the scenario file; env: HTTP_PORT (control API), SIM_HOST, SIM_SEED, SIM_RATE, SIM_SYMBOLS.
+ *   node dist/tools/exchange-simulator/main.js --rate 200 --symbols BTC-USDT,ETH-USDT --profile per-event
+ * Flags win over the scenario file; env: HTTP_PORT (control API), SIM_HOST, SIM_SEED, SIM_RATE, SIM_SYMBOLS,
+ * SIM_PROFILE (realistic | per-event).
  */
 function options(): SimulatorOptions {
   const { values } = parseArgs({
@@ -17,6 +18,7 @@ function options(): SimulatorOptions {
       seed: { type: 'string' },
       rate: { type: 'string' },
       symbols: { type: 'string' },
+      profile: { type: 'string' },
     },
     allowPositionals: false,
   });
@@ -29,6 +31,7 @@ function options(): SimulatorOptions {
     return n;
   };
   const symbols = values.symbols ?? env['SIM_SYMBOLS'];
+  const profile = values.profile ?? env['SIM_PROFILE'];
   const port = num('--port/HTTP_PORT', values.port ?? env['HTTP_PORT']);
   const basePort = port ?? 9100;
   return {
@@ -39,6 +42,7 @@ function options(): SimulatorOptions {
     seed: num('--seed/SIM_SEED', values.seed ?? env['SIM_SEED']) ?? base.seed,
     rate: num('--rate/SIM_RATE', values.rate ?? env['SIM_RATE']) ?? base.rate,
     symbols: symbols ? symbols.split(',').map((s) => s.trim().toUpperCase()) : base.symbols,
+    profile: profile ? parseProfile(profile, '--profile/SIM_PROFILE') : base.profile,
   };
 }
 
@@ -58,6 +62,7 @@ async function main(): Promise<void> {
   log(`exchange simulator listening; control API ${sim.controlUrl}`, {
     venues: sim.endpoints,
     symbols: sim.instruments.map((i) => i.symbol),
+    profile: sim.venueOptions.profile,
   });
   const stop = (signal: string) => {
     log(`${signal}: stopping`);

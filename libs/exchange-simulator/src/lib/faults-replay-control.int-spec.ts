@@ -292,5 +292,13 @@ describe('scenario files', () => {
     expect(() => parseScenario({ faults: [{ type: 'boom' }] })).toThrow(/^scenario\.faults\[0\]\.type: expected one of/);
     expect(() => parseScenario({ symbols: ['btc'] })).toThrow(/scenario\.symbols/);
     expect(() => parseScenario({ rates: [{ venue: 'ftx', rate: 1 }] })).toThrow(/scenario\.rates\[0\]\.venue/);
+    expect(parseScenario({ profile: 'per-event', venueOptions: { maxQueuedBytesPerConnection: 1024, shutdownGraceMs: 0 } })).toEqual({
+      profile: 'per-event',
+      venueOptions: { maxQueuedBytesPerConnection: 1024, shutdownGraceMs: 0 },
+    });
+    expect(() => parseScenario({ profile: 'fast' })).toThrow('scenario.profile: expected one of realistic, per-event, got "fast"');
+    expect(() => parseScenario({ venueOptions: { shutdownGraceMs: -1 } })).toThrow(
+      /^scenario\.venueOptions\.shutdownGraceMs: expected a number >= 0/,
+    );
   });
 });

@@ -3,14 +3,32 @@ import { dirname, resolve } from 'node:path';
 
 import { parseFault } from './control-api';
 import type { RateRule, ReplaySpec, SimulatorOptions } from './simulator';
-import { VENUE_NAMES, type VenueName } from './venues/venue';
+import { type TrafficProfile, VENUE_NAMES, type VenueName } from './venues/venue';
+
+export const TRAFFIC_PROFILES: readonly TrafficProfile[] = ['realistic', 'per-event'];
+const NUMERIC_VENUE_OPTIONS = [
+  'pingIntervalMs',
+  'connectionLifetimeMs',
+  'idleTimeoutMs',
+  'maxConnections',
+  'maxQueuedBytesPerConnection',
+  'shutdownGraceMs',
+];
+
+/** Validates a traffic profile name; the error names `field`. */
+export function parseProfile(value: unknown, field: string): TrafficProfile {
+  if (!(TRAFFIC_PROFILES as readonly unknown[]).includes(value))
+    throw new Error(`${field}: expected one of ${TRAFFIC_PROFILES.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as TrafficProfile;
+}
 
 /**
  * A scenario file (JSON) describes a whole simulator run:
  * ```json
  * { "seed": 7, "symbols": ["BTC-USDT"], "rate": 50,
  *   "rates": [{ "venue": "binance", "rate": 500 }],
- *   "venueOptions": { "connectionLifetimeMs": 60000 },
+ *   "profile": "per-event",
+ *   "venueOptions": { "connectionLifetimeMs": 60000, "maxQueuedBytesPerConnection": 8388608, "shutdownGraceMs": 1000 },
  *   "faults": [{ "atMs": 5000, "type": "drop", "venue": "okx" }],
  *   "replay": [{ "venue": "binance", "files": ["../fixtures/captures/BINANCE.ws.1.0"], "speed": 10 }] }
  * ```
@@ -48,7 +66,19 @@ export function parseScenario(json: unknown, baseDir = process.cwd()): Simulator
       throw new Error(`scenario.venues: expected a subset of ${VENUE_NAMES.join(', ')}`);
     out.venues = o['venues'] as VenueName[];
   }
-  if (o['venueOptions'] !== undefined) out.venueOptions = o['venueOptions'] as SimulatorOptions['venueOptions'];
+  if (o['profile'] !== undefined) out.profile = parseProfile(o['profile'], 'scenario.profile');
+  if (o['venueOptions'] !== undefined) {
+    const v = o['venueOptions'];
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('scenario.venueOptions: expected an object');
+    for (const k of NUMERIC_VENUE_OPTIONS) {
+      const n = (v as Record<string, unknown>)[k];
+      if (n !== undefined && (typeof n !== 'number' || !Number.isFinite(n) || n < 0))
+        throw new Error(`scenario.venueOptions.${k}: expected a number >= 0, got ${JSON.stringify(n)}`);
+    }
+    const profile = (v as Record<string, unknown>)['profile'];
+    if (profile !== undefined) parseProfile(profile, 'scenario.venueOptions.profile');
+    out.venueOptions = v as SimulatorOptions['venueOptions'];
+  }
   const symbols = out.symbols ?? ['BTC-USDT', 'ETH-USDT'];
   if (o['faults'] !== undefined) {
     if (!Array.isArray(o['faults'])) throw new Error('scenario.faults: expected an array');
