@@ -17,10 +17,6 @@ function sorted(side: Side, desc: boolean, n = Infinity): [string, string][] {
   return [...side.entries()].sort((a, b) => (desc ? Number(b[0]) - Number(a[0]) : Number(a[0]) - Number(b[0]))).slice(0, n);
 }
 
-function truncate(side: Side, desc: boolean, depth: number): void {
-  for (const [px] of sorted(side, desc).slice(depth)) side.delete(px);
-}
-
 /** Retries an assertion until it passes or the deadline expires (then throws its last error). */
 async function eventually(check: () => Promise<void>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -177,56 +173,59 @@ describe('depth-limited venues (Kraken v2, OKX v5, Bybit v5): a client book stay
     expect(c.json().find((m) => m['event'] === 'notice')).toMatchObject({ code: '64008' });
   });
 
-  it('Bybit: orderbook.50 snapshot then deltas with continuous u; book_reset sends a u=1 snapshot', async () => {
+  it("Bybit: orderbook.50 snapshot then deltas with continuous u (a new snapshot replaces the book); a gap fault breaks u exactly once; after resubscribing the book ends equal to the venue's (Bybit docs: orderbook)", async () => {
     const c = await RecordingClient.connect(sim.endpoints.bybit.ws);
     c.send({ op: 'subscribe', args: ['orderbook.50.BTCUSD', 'publicTrade.BTCUSD'], req_id: 'r1' });
-    await c.until((f) => f.length > 80);
-    sim.faults.arm({ type: 'book_reset', venue: 'bybit', symbol: 'BTC-USD' });
-    await c.until((f) => f.length > 160);
-    const msgs = c.json();
-    expect(msgs[0]).toMatchObject({ success: true, op: 'subscribe', req_id: 'r1' });
-    const books = msgs.filter((m) => String(m['topic']).startsWith('orderbook.50'));
-    expect(books[0]?.['type']).toBe('snapshot');
-    let u = books[0]?.['data'].u as number;
-    let resets = 0;
+    const topic = (m: Record<string, any>) => m['topic'] === 'orderbook.50.BTCUSD';
+    await c.until(() => c.json().filter(topic).length > 40, 10_000);
+    sim.faults.arm({ type: 'gap', venue: 'bybit', symbol: 'BTC-USD' });
+    expect(c.json()[0]).toMatchObject({ success: true, op: 'subscribe', req_id: 'r1', ret_msg: 'subscribe' });
     const bids: Side = new Map();
-    const asks: Side = new Map();
-    apply(bids, books[0]?.['data'].b);
-    apply(asks, books[0]?.['data'].a);
-    for (const b of books.slice(1)) {
-      if (b['type'] === 'snapshot') {
-        expect(b['data'].u).toBe(1);
-        resets++;
-        bids.clear();
-        asks.clear();
-      } else expect(b['data'].u).toBe(u + 1);
-      u = b['data'].u;
-      apply(bids, b['data'].b);
-      apply(asks, b['data'].a);
-      truncate(bids, true, 50);
-      truncate(asks, false, 50);
-    }
-    expect(resets).toBe(1);
-    expect(msgs.some((m) => m['topic'] === 'publicTrade.BTCUSD')).toBe(true);
-    // The client book equals the venue's REST view of the same book.
-    sim.setRate({ venue: 'bybit', rate: 0 });
-    await new Promise((r) => setTimeout(r, 50));
-    const lastU = u;
-    const rest = (await (await fetch(`${sim.endpoints.bybit.rest}/v5/market/orderbook?category=spot&symbol=BTCUSD&limit=50`)).json()) as {
-      result: { b: [string, string][]; a: [string, string][] };
+    let asks: Side = new Map();
+    let u: number | undefined;
+    let breaks = 0;
+    let seen = 0;
+    let resubscribed = false;
+    let applied = 0;
+    const consume = () => {
+      const books = c.json().filter(topic);
+      for (const b of books.slice(seen)) {
+        const d = b['data'];
+        if (b['type'] === 'snapshot') {
+          bids.clear();
+          asks = new Map();
+        } else if (u === undefined) continue;
+        else if (d.u !== u + 1) {
+          breaks++;
+          u = undefined;
+          c.send({ op: 'unsubscribe', args: ['orderbook.50.BTCUSD'] });
+          c.send({ op: 'subscribe', args: ['orderbook.50.BTCUSD'] });
+          resubscribed = true;
+          continue;
+        }
+        u = d.u;
+        if (resubscribed) applied++;
+        apply(bids, d.b);
+        apply(asks, d.a);
+      }
+      seen = books.length;
     };
-    const after = c.json().filter((m) => String(m['topic']).startsWith('orderbook.50'));
-    for (const b of after.slice(books.length)) {
-      u = b['data'].u;
-      apply(bids, b['data'].b);
-      apply(asks, b['data'].a);
-      truncate(bids, true, 50);
-      truncate(asks, false, 50);
+    await c.until(() => (consume(), applied > 20), 15_000);
+    sim.setRate({ venue: 'bybit', rate: 0 });
+    try {
+      await eventually(async () => {
+        consume();
+        const truth = await restTop(`${sim.endpoints.bybit.rest}/v5/market/orderbook?category=spot&symbol=BTCUSD&limit=50`, (r) => ({
+          bids: r.result.b,
+          asks: r.result.a,
+        }));
+        expect({ bids: sorted(bids, true, 50), asks: sorted(asks, false, 50) }).toEqual(truth);
+      });
+    } finally {
+      sim.setRate({ venue: 'bybit', rate: 300 });
     }
-    expect(u).toBeGreaterThanOrEqual(lastU);
-    expect(sorted(bids, true)).toEqual(rest.result.b);
-    expect(sorted(asks, false)).toEqual(rest.result.a);
-    sim.setRate({ venue: 'bybit', rate: 300 });
+    expect(breaks).toBe(1);
+    expect(c.json().some((m) => m['topic'] === 'publicTrade.BTCUSD')).toBe(true);
     c.close();
   });
 });

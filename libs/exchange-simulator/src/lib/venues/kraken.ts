@@ -90,7 +90,14 @@ export class KrakenVenue extends BaseVenue {
     );
   }
 
-  private ack(conn: SimConnection, method: string, reqId: unknown, result?: Record<string, unknown>, error?: string, symbol?: string): void {
+  private ack(
+    conn: SimConnection,
+    method: string,
+    reqId: unknown,
+    result?: Record<string, unknown>,
+    error?: string,
+    symbol?: string,
+  ): void {
     const now = new Date().toISOString();
     const id = reqId !== undefined ? { req_id: reqId } : {};
     conn.send(
@@ -115,7 +122,13 @@ export class KrakenVenue extends BaseVenue {
     }
     if (method !== 'subscribe' && method !== 'unsubscribe')
       return this.ack(conn, method, reqId, undefined, `EGeneral:Invalid arguments:method ${method}`);
-    const params = (msg['params'] ?? {}) as { channel?: string; symbol?: unknown; depth?: number; snapshot?: boolean; event_trigger?: string };
+    const params = (msg['params'] ?? {}) as {
+      channel?: string;
+      symbol?: unknown;
+      depth?: number;
+      snapshot?: boolean;
+      event_trigger?: string;
+    };
     const channel = params.channel ?? '';
     const snapshot = params.snapshot !== false;
     if (!['book', 'trade', 'ticker', 'instrument', 'heartbeat'].includes(channel))
@@ -135,12 +148,19 @@ export class KrakenVenue extends BaseVenue {
         this.ack(conn, method, reqId, undefined, `Currency pair not supported ${s}`, s);
         continue;
       }
-      if (method === 'subscribe' && this.deps.faults.take('refuse_subscribe', { venue: this.name, symbol: inst.symbol, connection: conn.id })) {
+      if (
+        method === 'subscribe' &&
+        this.deps.faults.take('refuse_subscribe', { venue: this.name, symbol: inst.symbol, connection: conn.id })
+      ) {
         this.ack(conn, method, reqId, undefined, 'EGeneral:Temporary lockout', s);
         continue;
       }
       const key =
-        channel === 'book' ? `book|${inst.symbol}|${depth}` : channel === 'ticker' ? `ticker|${inst.symbol}|${trigger}` : `trade|${inst.symbol}`;
+        channel === 'book'
+          ? `book|${inst.symbol}|${depth}`
+          : channel === 'ticker'
+            ? `ticker|${inst.symbol}|${trigger}`
+            : `trade|${inst.symbol}`;
       const extra = channel === 'book' ? { depth } : channel === 'ticker' && trigger === 'bbo' ? { event_trigger: trigger } : {};
       if (method === 'unsubscribe') {
         this.unsubscribe(conn, key);
@@ -187,7 +207,12 @@ export class KrakenVenue extends BaseVenue {
       margin_rate: 0,
     }));
     const pairs = this.deps.instruments.map((i) => instrumentPair(i, this.native(i)));
-    this.unicast(conn, JSON.stringify({ channel: 'instrument', type: 'snapshot', data: { assets, pairs } }), '(all)', 'instrument_snapshot');
+    this.unicast(
+      conn,
+      JSON.stringify({ channel: 'instrument', type: 'snapshot', data: { assets, pairs } }),
+      '(all)',
+      'instrument_snapshot',
+    );
   }
 
   private num(v: number, decimals: number): string {
@@ -289,7 +314,11 @@ export class KrakenVenue extends BaseVenue {
       this.push(tradeKey, () => {
         const batch = this.pendingTrades.get(symbol) ?? [];
         this.pendingTrades.delete(symbol);
-        if (batch.length) this.broadcast(tradeKey, symbol, 'trade', () => this.tradeFrame('update', inst, batch));
+        if (batch.length && this.broadcast(tradeKey, symbol, 'trade', () => this.tradeFrame('update', inst, batch)))
+          this.tradesWentOut(
+            symbol,
+            batch.map((r) => r.trade.id),
+          );
       });
     }
     const tickerKey = `ticker|${symbol}|trades`;
@@ -312,7 +341,9 @@ export class KrakenVenue extends BaseVenue {
     this.deps.truth.seq(this.name, symbol, range[1]);
     const corrupt = this.corruptChecksum(symbol);
     const side = (s: 'bid' | 'ask') => changes.filter((c: LevelChange) => c.side === s);
-    this.broadcast(key, symbol, 'book_update', () => this.bookFrame('update', market.instrument, side('bid'), side('ask'), market, corrupt));
+    this.broadcast(key, symbol, 'book_update', () =>
+      this.bookFrame('update', market.instrument, side('bid'), side('ask'), market, corrupt),
+    );
   }
 
   /** `{"channel":"heartbeat"}` to subscribed connections after about a second without other frames. */

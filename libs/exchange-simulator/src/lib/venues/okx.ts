@@ -330,7 +330,11 @@ export class OkxVenue extends BaseVenue {
           ts,
           count: '1',
         }));
-        this.broadcast(tradesKey, symbol, 'trades', () => JSON.stringify({ arg: { channel: 'trades', instId }, data }));
+        if (this.broadcast(tradesKey, symbol, 'trades', () => JSON.stringify({ arg: { channel: 'trades', instId }, data })))
+          this.tradesWentOut(
+            symbol,
+            batch.map((t) => t.id),
+          );
       });
     }
     const tickersKey = `tickers|${symbol}`;
