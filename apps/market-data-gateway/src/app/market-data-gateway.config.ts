@@ -1,10 +1,10 @@
 import { baseEnv, httpPort, natsEnv } from '@cryptoscalp/config';
 import { isSymbol, isVenue, type Venue } from '@cryptoscalp/messaging';
 
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
-import { type Channel, CHANNELS } from './venues/venue-adapter';
+import { COINBASE_CREDENTIAL_VARIABLES, coinbaseCredentialsFromEnv } from './venues/coinbase/coinbase.credentials';
+import { type Channel, CHANNELS, type VenueCredentials } from './venues/venue-adapter';
 
 /** One venue's carried symbols and channels. */
 export interface FeedSpec {
@@ -63,6 +63,24 @@ const wsUrl = z
   .string()
   .regex(/^wss?:\/\/\S+$/, 'expected a ws:// or wss:// URL')
   .optional();
+/** Alternative endpoints tried in order when the primary's circuit breaker is open (`wss://a,wss://b`). */
+const wsUrlList = z
+  .string()
+  .transform((value, ctx) => {
+    const list = value
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean);
+    const bad = list.find((u) => !/^wss?:\/\/\S+$/.test(u));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'expected a comma-separated list of ws:// or wss:// URLs' });
+      return z.NEVER;
+    }
+    return list;
+  })
+  .optional();
+/** A credential: any non-empty string (its value never appears in an error). */
+const credential = z.string().optional();
 const httpUrl = z
   .string()
   .regex(/^https?:\/\/\S+$/, 'expected an http:// or https:// URL')
@@ -78,10 +96,12 @@ export const GatewayConfigSchema = z
     ...baseEnv,
     ...natsEnv,
     HTTP_PORT: httpPort(3001),
-    /** `binance:BTC-USDT,ETH-USDT;kraken:BTC-USD`. Empty: no feeds (the service boots, readiness needs NATS only). */
+    /**
+     * `binance:BTC-USDT,ETH-USDT;kraken:BTC-USD`, or JSON `[{"venue":"binance","symbols":["BTC-USDT"],"channels":["trades","l2"]}]`
+     * (per-venue channels). `GATEWAY_FEEDS_FILE` (the config loader's `_FILE` form) reads either from a file.
+     * Empty: no feeds (the service boots, readiness needs NATS only).
+     */
     GATEWAY_FEEDS: z.string().default(''),
-    /** A JSON file: `[{"venue":"binance","symbols":["BTC-USDT"],"channels":["trades","l2"]}]`. */
-    GATEWAY_FEEDS_FILE: z.string().optional(),
     /** Channels for `GATEWAY_FEEDS` entries (the file may set them per venue). */
     GATEWAY_CHANNELS: channelList,
     /** No frame at all (not even a ping) for this long: the connection is dead, reconnect. */
@@ -94,69 +114,94 @@ export const GatewayConfigSchema = z
     GATEWAY_NATS_BUFFER: positiveInt(50_000),
     /** Trades held for JetStream while it is unreachable; oldest dropped beyond. */
     GATEWAY_TRADE_BUFFER: positiveInt(200_000),
+    /** Raw frames received (and sent, secrets redacted) are written here in the fixture format (`npm run replay`). */
+    GATEWAY_CAPTURE_DIR: z.string().optional(),
     BINANCE_WS_URL: wsUrl,
+    BINANCE_WS_FALLBACK_URLS: wsUrlList,
     BINANCE_REST_URL: httpUrl,
     BINANCE_BOOK_DEPTH: depth,
     COINBASE_WS_URL: wsUrl,
+    COINBASE_WS_FALLBACK_URLS: wsUrlList,
     COINBASE_REST_URL: httpUrl,
     COINBASE_BOOK_DEPTH: depth,
     KRAKEN_WS_URL: wsUrl,
+    KRAKEN_WS_FALLBACK_URLS: wsUrlList,
     KRAKEN_REST_URL: httpUrl,
     KRAKEN_BOOK_DEPTH: depth,
     OKX_WS_URL: wsUrl,
+    OKX_WS_FALLBACK_URLS: wsUrlList,
     OKX_REST_URL: httpUrl,
     OKX_BOOK_DEPTH: depth,
     BYBIT_WS_URL: wsUrl,
+    BYBIT_WS_FALLBACK_URLS: wsUrlList,
     BYBIT_REST_URL: httpUrl,
     BYBIT_BOOK_DEPTH: depth,
+    /** Coinbase API credentials (all three or none; `_FILE` forms read by the config loader): the signed `level2` channel. */
+    COINBASE_API_KEY: credential,
+    COINBASE_API_SECRET: credential,
+    COINBASE_API_PASSPHRASE: credential,
   })
   .superRefine((cfg, ctx) => {
-    const parsed = parseFeedsEnv(cfg.GATEWAY_FEEDS);
+    const parsed = parseFeeds(cfg.GATEWAY_FEEDS);
     if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', path: ['GATEWAY_FEEDS'], message: parsed });
-    if (cfg.GATEWAY_FEEDS_FILE !== undefined) {
-      const file = readFeedsFile(cfg.GATEWAY_FEEDS_FILE);
-      if (typeof file === 'string') ctx.addIssue({ code: 'custom', path: ['GATEWAY_FEEDS_FILE'], message: file });
+    try {
+      coinbaseCredentialsFromEnv(cfg);
+    } catch (err) {
+      // Named after the first variable that is missing (its value is nothing) or the secret (hidden):
+      // never after one whose value the error would print.
+      const message = (err as Error).message;
+      const missing = COINBASE_CREDENTIAL_VARIABLES.find((name) => cfg[name] === undefined || cfg[name]?.trim() === '');
+      const path = message.startsWith('COINBASE_API_SECRET') ? 'COINBASE_API_SECRET' : (missing ?? 'COINBASE_API_SECRET');
+      ctx.addIssue({ code: 'custom', path: [path], message: message.replace(/^[A-Z_, ]+: /, '') });
     }
   });
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 
-function readFeedsFile(path: string): z.infer<typeof FeedFileSchema> | string {
+/** `GATEWAY_FEEDS` in either form: JSON (starts with `[`) or `venue:SYMBOL,…;venue:…`. */
+function parseFeeds(value: string): { venue: Venue; symbols: string[]; channels?: Channel[] }[] | string {
+  if (!value.trim().startsWith('[')) return parseFeedsEnv(value);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(value);
   } catch (err) {
-    return `expected a readable JSON file (${(err as Error).message.slice(0, 120)})`;
+    return `expected JSON like [{"venue":"binance","symbols":["BTC-USDT"]}] (${(err as Error).message.slice(0, 120)})`;
   }
   const r = FeedFileSchema.safeParse(raw);
   if (!r.success) return r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-  return r.data;
+  return r.data.map((f) => ({ venue: f.venue as Venue, symbols: f.symbols, channels: f.channels }));
 }
 
-/** The feeds to carry: `GATEWAY_FEEDS` and the file merged per venue (symbols unioned). */
+/** The feeds to carry (entries of one venue merged, symbols and channels unioned). */
 export function feedSpecs(cfg: GatewayConfig): FeedSpec[] {
   const byVenue = new Map<Venue, FeedSpec>();
-  const add = (venue: Venue, symbols: string[], channels: Channel[]) => {
-    const spec = byVenue.get(venue) ?? { venue, symbols: [], channels: [] };
-    spec.symbols = [...new Set([...spec.symbols, ...symbols])];
-    spec.channels = [...new Set([...spec.channels, ...channels])];
-    byVenue.set(venue, spec);
-  };
-  const env = parseFeedsEnv(cfg.GATEWAY_FEEDS);
-  if (typeof env !== 'string') for (const f of env) add(f.venue, f.symbols, cfg.GATEWAY_CHANNELS);
-  if (cfg.GATEWAY_FEEDS_FILE !== undefined) {
-    const file = readFeedsFile(cfg.GATEWAY_FEEDS_FILE);
-    if (typeof file !== 'string') for (const f of file) add(f.venue as Venue, f.symbols, f.channels ?? cfg.GATEWAY_CHANNELS);
+  const parsed = parseFeeds(cfg.GATEWAY_FEEDS);
+  if (typeof parsed === 'string') return [];
+  for (const f of parsed) {
+    const spec = byVenue.get(f.venue) ?? { venue: f.venue, symbols: [], channels: [] };
+    spec.symbols = [...new Set([...spec.symbols, ...f.symbols])];
+    spec.channels = [...new Set([...spec.channels, ...(f.channels ?? cfg.GATEWAY_CHANNELS)])];
+    byVenue.set(f.venue, spec);
   }
   return [...byVenue.values()];
 }
 
-/** Per-venue overrides from `<VENUE>_WS_URL`, `<VENUE>_REST_URL`, `<VENUE>_BOOK_DEPTH`. */
-export function venueOverrides(cfg: GatewayConfig, venue: Venue): { wsUrl?: string; restUrl?: string; bookDepth?: number } {
+export interface VenueOverrides {
+  wsUrl?: string;
+  wsFallbackUrls?: string[];
+  restUrl?: string;
+  bookDepth?: number;
+  credentials?: VenueCredentials;
+}
+
+/** Per-venue overrides from `<VENUE>_WS_URL`, `<VENUE>_WS_FALLBACK_URLS`, `<VENUE>_REST_URL`, `<VENUE>_BOOK_DEPTH`, credentials. */
+export function venueOverrides(cfg: GatewayConfig, venue: Venue): VenueOverrides {
   const prefix = venue.toUpperCase();
   const get = (k: string) => (cfg as Record<string, unknown>)[`${prefix}_${k}`];
   return {
     wsUrl: get('WS_URL') as string | undefined,
+    wsFallbackUrls: get('WS_FALLBACK_URLS') as string[] | undefined,
     restUrl: get('REST_URL') as string | undefined,
     bookDepth: get('BOOK_DEPTH') as number | undefined,
+    credentials: venue === 'coinbase' ? coinbaseCredentialsFromEnv(cfg) : undefined,
   };
 }

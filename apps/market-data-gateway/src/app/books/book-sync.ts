@@ -2,7 +2,7 @@ import { Backoff } from '@cryptoscalp/circuit-breaker';
 import { DecimalBook } from '@cryptoscalp/market';
 import type { FeedState } from '@cryptoscalp/messaging';
 
-import type { BookHandle, BookOptions, BookSnapshot, BookState, BookUpdate, BookView, LevelIn } from './book.types';
+import type { BookHandle, BookOptions, BookSnapshot, BookState, BookUpdate, BookView, FailureKind, LevelIn } from './book.types';
 
 /** An L2 message body before the core adds `v`, venue and symbol. */
 export interface L2Body {
@@ -179,6 +179,14 @@ export class BookSync implements BookHandle, BookView {
 
   resync(reason: string): void {
     if (this.closed) return;
+    this.restart('resync', reason, []);
+  }
+
+  fail(kind: FailureKind, reason: string): void {
+    if (this.closed) return;
+    if (kind === 'gap') this.counters.gaps++;
+    else this.counters.checksumMismatch++;
+    this.out.status(kind, reason);
     this.restart('resync', reason, []);
   }
 

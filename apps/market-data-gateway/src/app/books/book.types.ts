@@ -73,4 +73,14 @@ export interface BookHandle {
   update(update: BookUpdate): void;
   /** The adapter detected a problem itself (for example a venue reset): resync this symbol. */
   resync(reason: string): void;
+  /** Best `n` levels of a side, best first, as received (read-only; the book as it stands: exact while `state` is `live`). */
+  top(side: 'bid' | 'ask', n: number): LevelIn[];
+  /**
+   * The adapter found the book wrong itself (lost update, its own checksum or audit): publishes
+   * `md.status` `kind` (counted as a gap or a checksum mismatch), then resyncs this symbol alone.
+   */
+  fail(kind: FailureKind, reason: string): void;
 }
+
+/** What `BookHandle.fail` reports before the resync. */
+export type FailureKind = 'gap' | 'checksum_mismatch';

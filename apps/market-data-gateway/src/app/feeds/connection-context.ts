@@ -1,4 +1,4 @@
-import type { Venue } from '@cryptoscalp/messaging';
+import type { FeedState, Venue } from '@cryptoscalp/messaging';
 
 import type { BookHandle, BookOptions } from '../books/book.types';
 import { type BookOutput, BookSync, type BookSyncOptions } from '../books/book-sync';
@@ -16,9 +16,20 @@ export interface ConnectionHooks {
   bookOptions?: BookSyncOptions;
 }
 
-/** Truncated frame for logs. */
+/** Truncated frame for logs, secrets redacted. */
 export function sample(frame: string, max = 200): string {
-  return frame.length > max ? `${frame.slice(0, max)}… (${frame.length} chars)` : frame;
+  const text = redactSecrets(frame);
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+}
+
+const SECRET_FIELD = /("(?:signature|key|passphrase|secret|api_key|apiKey|sign|token|password)"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
+
+/**
+ * Masks credentials in anything logged or captured: JSON fields that carry them (a signed Coinbase
+ * subscribe has `key`, `passphrase`, `signature`) and user:password in URLs.
+ */
+export function redactSecrets(text: string): string {
+  return text.replace(SECRET_FIELD, '$1"***"').replace(/\/\/([^/@:\s]*):([^/@\s]*)@/g, '//$1:***@');
 }
 
 /**
@@ -112,14 +123,28 @@ export class ConnectionContext implements SessionContext {
     this.hooks.metrics.skipped();
   }
 
-  /** This connection becomes the one that publishes: its live books go out as snapshots. */
+  status(symbol: CarriedSymbol, state: FeedState, reason: string): void {
+    const feed = this.feedOf(symbol);
+    if (this.active) feed.status(state, reason);
+    else if (state === 'gap') this.hooks.metrics.gap();
+  }
+
+  /**
+   * This connection becomes the one that publishes: its live books go out as snapshots, and
+   * symbols that were not live on the old connection (it had dropped) are `connected` again.
+   */
   activate(recvTs: number): void {
     this.active = true;
-    for (const [symbol, book] of this.books) {
-      const feed = this.feeds.get(symbol);
+    for (const s of this.byNative.values()) {
+      const feed = this.feeds.get(s.symbol);
       if (!feed) continue;
-      feed.book = book;
-      book.republish(recvTs);
+      const book = this.books.get(s.symbol);
+      if (book) {
+        feed.book = book;
+        if (book.republish(recvTs) && feed.state !== 'live') feed.status('connected', 'book synced on the new connection');
+      } else if (!s.channels.includes('l2') && feed.state !== 'live') {
+        feed.status('connected', 'subscribed on the new connection');
+      }
     }
   }
 

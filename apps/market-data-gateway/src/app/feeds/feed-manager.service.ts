@@ -6,8 +6,10 @@ import { PLATFORM_OPTIONS, type PlatformOptions } from '@cryptoscalp/platform';
 
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 
+import { CaptureWriter } from '../capture/capture-writer';
 import { feedSpecs, type GatewayConfig, venueOverrides } from '../market-data-gateway.config';
 import { MarketPublisherService } from '../publishing/market-publisher.service';
+import type { VenueSettings } from '../venues/venue-adapter';
 import { adapterFor } from '../venues/venue-registry';
 import { nowUs } from './clock';
 import type { SymbolFeed } from './symbol-feed';
@@ -64,11 +66,16 @@ export class FeedManager implements OnApplicationBootstrap, OnApplicationShutdow
         continue;
       }
       const o = venueOverrides(cfg, spec.venue);
-      const settings = {
-        wsUrl: o.wsUrl ?? adapter.defaults.wsUrl,
+      const wsUrl = o.wsUrl ?? adapter.defaults.wsUrl;
+      const settings: VenueSettings = {
+        wsUrl,
         restUrl: o.restUrl ?? adapter.defaults.restUrl,
         bookDepth: o.bookDepth ?? adapter.defaults.bookDepth,
+        // The venue's own alternatives only when its real endpoint is used (a simulator has none).
+        wsFallbackUrls: o.wsFallbackUrls ?? (o.wsUrl === undefined ? [...(adapter.fallbackWsUrls ?? [])] : []),
+        ...(o.credentials ? { credentials: o.credentials } : {}),
       };
+      adapter.configure?.(settings);
       const metrics = promVenueMetrics(this.metrics, spec.venue);
       this.metricsByVenue.set(spec.venue, metrics);
       const lifetime = adapter.limits.maxConnectionLifetimeMs;
@@ -86,6 +93,8 @@ export class FeedManager implements OnApplicationBootstrap, OnApplicationShutdow
           symbolStaleMs: cfg.GATEWAY_SYMBOL_STALE_MS,
           rotateAfterMs: cfg.GATEWAY_ROTATE_AFTER_MS ?? (lifetime ? lifetime - 15 * 60_000 : undefined),
           restWeightPerMinute: adapter.limits.restWeightPerMinute ?? 1000,
+          restRequestsPerSecond: adapter.limits.restRequestsPerSecond,
+          capture: cfg.GATEWAY_CAPTURE_DIR ? new CaptureWriter(cfg.GATEWAY_CAPTURE_DIR, spec.venue) : undefined,
         },
         { log: (m) => this.logger.log(m), warn: (m) => this.warnings.warn(m) },
       );
@@ -93,6 +102,16 @@ export class FeedManager implements OnApplicationBootstrap, OnApplicationShutdow
       this.health.register({ name: `feed:${spec.venue}`, critical: false, check: () => feed.health() });
       feed.start();
     }
+    if (cfg.GATEWAY_CAPTURE_DIR) this.logger.log(`capturing raw frames to ${cfg.GATEWAY_CAPTURE_DIR} (replay: npm run replay -- <file>)`);
+    const venues = this.venues;
+    this.metrics.gauge(
+      'gateway_adapter_counter',
+      "A venue adapter's own counters (audits, trade-id gaps…), by name",
+      ['venue', 'name'],
+      function () {
+        for (const v of venues.values()) for (const [name, value] of Object.entries(v.adapterCounters())) this.set({ venue: v.venue, name }, value);
+      },
+    );
     if (this.venues.size > 0) {
       this.health.register({
         name: 'feeds',
@@ -105,7 +124,7 @@ export class FeedManager implements OnApplicationBootstrap, OnApplicationShutdow
         },
       });
     } else {
-      this.logger.log('no feeds configured (GATEWAY_FEEDS / GATEWAY_FEEDS_FILE): serving health and metrics only');
+      this.logger.log('no feeds configured (GATEWAY_FEEDS or GATEWAY_FEEDS_FILE): serving health and metrics only');
     }
   }
 

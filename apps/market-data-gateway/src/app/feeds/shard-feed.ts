@@ -1,6 +1,7 @@
 import { Backoff, type ResiliencePolicy } from '@cryptoscalp/circuit-breaker';
 import type { Venue } from '@cryptoscalp/messaging';
 
+import type { CaptureWriter, ConnectionCapture } from '../capture/capture-writer';
 import type { AttemptLimiter } from '../connections/attempt-limiter';
 import { WsConnection } from '../connections/ws-connection';
 import type { RestClient } from '../rest/rest.types';
@@ -14,8 +15,15 @@ interface Live {
   conn: WsConnection;
   ctx: ConnectionContext;
   session: VenueSession;
+  endpoint: string;
   keepalive?: NodeJS.Timeout;
   lifetime?: NodeJS.Timeout;
+}
+
+/** One WebSocket endpoint of a venue (the configured one, then its alternatives) and its circuit breaker. */
+export interface Endpoint {
+  url: string;
+  breaker: ResiliencePolicy;
 }
 
 export interface ShardOptions {
@@ -34,8 +42,10 @@ export interface ShardDeps {
   rest: RestClient;
   feeds: ReadonlyMap<string, SymbolFeed>;
   metrics: VenueMetrics;
-  breaker: ResiliencePolicy;
+  /** `settings.wsUrl` first, then the alternatives; each with its own breaker. */
+  endpoints: readonly Endpoint[];
   attempts: AttemptLimiter;
+  capture?: CaptureWriter;
   warn(message: string): void;
   log(message: string): void;
 }
@@ -53,8 +63,11 @@ export class ShardFeed {
   private stopped = false;
   private connecting = false;
   private readonly backoff: Backoff;
+  /** Index in `deps.endpoints` of the endpoint tried next (moves on when one fails). */
+  private endpointIndex = 0;
   reconnects = 0;
   rotations = 0;
+  failovers = 0;
   lastError: string | undefined;
 
   constructor(
@@ -76,6 +89,16 @@ export class ShardFeed {
 
   get lastFrameAt(): number | undefined {
     return this.active?.conn.lastFrameAt;
+  }
+
+  /** The endpoint of the active connection (or the one tried next). */
+  get endpoint(): string {
+    return this.active?.endpoint ?? (this.deps.endpoints[this.endpointIndex] as Endpoint).url;
+  }
+
+  /** The active session's own counters (`VenueSession.sessionCounters`). */
+  sessionCounters(): Record<string, number> {
+    return this.active?.session.sessionCounters?.() ?? {};
   }
 
   start(): void {
@@ -102,7 +125,7 @@ export class ShardFeed {
     let next: Live;
     try {
       await this.deps.attempts.take();
-      next = await this.deps.breaker.execute(() => this.openLive(false));
+      next = await this.openVia(false);
     } catch (err) {
       this.lastError = (err as Error).message;
       this.deps.warn(`${this.deps.venue} shard ${this.id}: rotation connection failed (${this.lastError}); keeping the current one`);
@@ -113,17 +136,50 @@ export class ShardFeed {
     const l2 = this.symbols.filter((s) => s.channels.includes('l2'));
     const deadline = Date.now() + (this.options.switchTimeoutMs ?? 30_000);
     while (!this.stopped && this.next === next && Date.now() < deadline) {
-      if (l2.every((s) => next.ctx.books.get(s.symbol)?.isLive)) break;
-      await new Promise((r) => setTimeout(r, 50));
+      if (l2.every((s) => this.caughtUp(next, s.symbol))) break;
+      await new Promise((r) => setTimeout(r, 20));
     }
     if (this.stopped || this.next !== next) return;
+    this.switchTo(next, 'rotated');
+  }
+
+  /**
+   * The new connection's book is live and not behind the one published so far: switching then
+   * publishes a snapshot at or after the last delta downstream saw (no sequence twice, none skipped).
+   */
+  private caughtUp(next: Live, symbol: string): boolean {
+    const book = next.ctx.books.get(symbol);
+    if (!book?.isLive) return false;
+    const old = this.active?.ctx.books.get(symbol);
+    return !old?.isLive || book.seq >= old.seq;
+  }
+
+  private switchTo(next: Live, reason: string): void {
     const old = this.active;
     this.next = undefined;
     this.active = next;
     next.ctx.activate(nowUs());
     this.armLifetime(next);
-    if (old) this.dispose(old, 1000, 'rotated');
-    this.deps.log(`${this.deps.venue} shard ${this.id}: switched to the new connection`);
+    if (old) this.dispose(old, 1000, reason);
+    this.deps.log(`${this.deps.venue} shard ${this.id}: switched to the new connection (${next.endpoint})`);
+  }
+
+  /** Opens a connection on the current endpoint through its breaker; on failure the next endpoint is tried next time. */
+  private async openVia(active: boolean): Promise<Live> {
+    const endpoints = this.deps.endpoints;
+    const endpoint = endpoints[this.endpointIndex % endpoints.length] as Endpoint;
+    try {
+      return await endpoint.breaker.execute(() => this.openLive(active, endpoint.url));
+    } catch (err) {
+      if (endpoints.length > 1) {
+        this.endpointIndex = (this.endpointIndex + 1) % endpoints.length;
+        this.failovers++;
+        this.deps.warn(
+          `${this.deps.venue} shard ${this.id}: ${endpoint.url} failed (${(err as Error).message}); next attempt on ${(endpoints[this.endpointIndex] as Endpoint).url}`,
+        );
+      }
+      throw err;
+    }
   }
 
   private async connectLoop(): Promise<void> {
@@ -133,7 +189,7 @@ export class ShardFeed {
       while (!this.stopped && !this.active) {
         try {
           await this.deps.attempts.take();
-          const live = await this.deps.breaker.execute(() => this.openLive(true));
+          const live = await this.openVia(true);
           if (this.stopped) {
             this.dispose(live, 1000, 'stopping');
             return;
@@ -154,15 +210,18 @@ export class ShardFeed {
     }
   }
 
-  private async openLive(active: boolean): Promise<Live> {
-    const { adapter, settings, venue } = this.deps;
+  private async openLive(active: boolean, wsUrl: string): Promise<Live> {
+    const { adapter, venue } = this.deps;
+    const settings = wsUrl === this.deps.settings.wsUrl ? this.deps.settings : { ...this.deps.settings, wsUrl };
     const plan = adapter.connectionPlan(settings, this.symbols);
     const ref: { live?: Live } = {};
+    const cap: { ture?: ConnectionCapture } = {};
     const conn = new WsConnection(
       plan.url,
       {
         onFrame: (text, recvUs) => {
           this.deps.metrics.frame();
+          cap.ture?.received(text, recvUs);
           ref.live?.session.onFrame(text, recvUs);
         },
         onClose: (code, reason) => {
@@ -178,7 +237,10 @@ export class ShardFeed {
       this.deps.feeds,
       this.symbols,
       {
-        send: (text) => conn.send(text),
+        send: (text) => {
+          cap.ture?.sent(text);
+          conn.send(text);
+        },
         rotate: (reason) => this.rotate(reason),
         warn: (m) => this.deps.warn(m),
         metrics: this.deps.metrics,
@@ -186,10 +248,17 @@ export class ShardFeed {
       active,
     );
     const session = adapter.openSession(ctx);
-    const live: Live = { conn, ctx, session };
+    const live: Live = { conn, ctx, session, endpoint: wsUrl };
     ref.live = live;
     await conn.open();
+    if (!conn.isOpen) {
+      // Accepted, then closed at once (a venue's connection limit): a failed attempt, not a connection.
+      this.dispose(live, 1000, 'closed on open');
+      throw new Error('closed right after opening');
+    }
+    cap.ture = this.deps.capture?.connection(this.id, plan.url);
     session.onOpen?.();
+    for (const m of plan.subscribe) cap.ture?.sent(m);
     conn.sendPaced(plan.subscribe);
     const keepaliveMs = adapter.limits.keepaliveMs;
     if (keepaliveMs && session.keepalive) live.keepalive = setInterval(() => session.keepalive?.(), keepaliveMs);
@@ -207,6 +276,14 @@ export class ShardFeed {
       return;
     }
     if (live !== this.active) return;
+    const next = this.next;
+    if (next && next.conn.isOpen && !this.stopped) {
+      // The venue closed the old connection before the new one was fully synced (a short shutdown
+      // notice): switch now; books not live yet sync on the new connection.
+      this.active = undefined;
+      this.switchTo(next, `old connection closed (${code})`);
+      return;
+    }
     this.active = undefined;
     if (this.stopped) return;
     this.reconnects++;

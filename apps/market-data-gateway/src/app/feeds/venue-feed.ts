@@ -2,11 +2,12 @@ import { BackgroundRetry, type ResilienceRegistry } from '@cryptoscalp/circuit-b
 import type { ComponentResult } from '@cryptoscalp/health';
 import type { Venue } from '@cryptoscalp/messaging';
 
+import type { CaptureWriter } from '../capture/capture-writer';
 import { AttemptLimiter } from '../connections/attempt-limiter';
 import type { MarketSink } from '../publishing/market-sink';
 import { HttpRestClient, WeightLimiter } from '../rest/rest-client';
 import type { CarriedSymbol, Channel, VenueAdapter, VenueSettings } from '../venues/venue-adapter';
-import { ShardFeed, type ShardOptions } from './shard-feed';
+import { type Endpoint, ShardFeed, type ShardOptions } from './shard-feed';
 import { SymbolFeed } from './symbol-feed';
 import type { VenueMetrics } from './venue-metrics';
 
@@ -14,6 +15,10 @@ export interface VenueFeedOptions extends ShardOptions {
   symbolStaleMs: number;
   /** REST request weight per minute the gateway allows itself (a share of the venue's limit). */
   restWeightPerMinute: number;
+  /** REST requests per second (in addition to the weight), when the venue limits them. */
+  restRequestsPerSecond?: number;
+  /** Raw capture of frames and REST answers (`GATEWAY_CAPTURE_DIR`). */
+  capture?: CaptureWriter;
 }
 
 export interface Logger {
@@ -50,9 +55,10 @@ export class VenueFeed {
     private readonly options: VenueFeedOptions,
     private readonly logger: Logger,
   ) {
-    this.rest = new HttpRestClient(new WeightLimiter(options.restWeightPerMinute), {
+    this.rest = new HttpRestClient(new WeightLimiter(options.restWeightPerMinute, Date.now, options.restRequestsPerSecond), {
       onWait: (s) => s > 0 && metrics.limiterWait(s),
       onBlocked: (status, ms, url) => logger.warn(`${venue} REST ${status}: holding requests for ${ms} ms (${url})`),
+      onResponse: options.capture ? (url, body) => options.capture?.rest(url, body) : undefined,
     });
     const { max, windowMs } = adapter.limits.connectAttempts;
     this.attempts = new AttemptLimiter(max, windowMs);
@@ -88,11 +94,14 @@ export class VenueFeed {
     if (unknown.length) this.logger.warn(`${this.venue}: not listed by the venue, not carried: ${unknown.join(', ')}`);
     const carried: CarriedSymbol[] = symbols.map((s) => ({ ...s, channels: this.channels }));
     for (const c of carried) this.feeds.set(c.symbol, new SymbolFeed(this.venue, c, this.sink, this.metrics));
-    const breaker =
-      this.resilience.get(`ws:${this.venue}`) ??
-      this.resilience.create(`ws:${this.venue}`, {
-        breaker: { window: { kind: 'consecutive', failures: 5 }, halfOpenAfterMs: 30_000 },
-      });
+    // One breaker per endpoint: `ws:<venue>` for the configured one, `ws:<venue>@<host:port>` for each alternative.
+    const endpoints: Endpoint[] = [this.settings.wsUrl, ...(this.settings.wsFallbackUrls ?? [])].map((url, i) => {
+      const name = i === 0 ? `ws:${this.venue}` : `ws:${this.venue}@${hostOf(url)}`;
+      const breaker =
+        this.resilience.get(name) ??
+        this.resilience.create(name, { breaker: { window: { kind: 'consecutive', failures: 5 }, halfOpenAfterMs: 30_000 } });
+      return { url, breaker };
+    });
     let shard: CarriedSymbol[] = [];
     let streams = 0;
     const shards: CarriedSymbol[][] = [];
@@ -118,8 +127,9 @@ export class VenueFeed {
           rest: this.rest,
           feeds: this.feeds,
           metrics: this.metrics,
-          breaker,
+          endpoints,
           attempts: this.attempts,
+          capture: this.options.capture,
           warn: (m) => this.logger.warn(m),
           log: (m) => this.logger.log(m),
         },
@@ -167,6 +177,15 @@ export class VenueFeed {
     return { status: 'pass', measurement: 'live', observedValue: live, observedUnit: 'symbols' };
   }
 
+  /** The adapter's own counters plus its sessions' (summed over the active connections). */
+  adapterCounters(): Record<string, number> {
+    const out: Record<string, number> = { ...(this.adapter.counters?.() ?? {}) };
+    for (const shard of this.shards) {
+      for (const [k, v] of Object.entries(shard.sessionCounters())) out[k] = (out[k] ?? 0) + v;
+    }
+    return out;
+  }
+
   /** `GET /v1/feeds` entry. */
   describe(): Record<string, unknown> {
     const now = Date.now();
@@ -184,14 +203,20 @@ export class VenueFeed {
         symbols: s.symbols.length,
         reconnects: s.reconnects,
         rotations: s.rotations,
+        failovers: s.failovers,
+        endpoint: s.endpoint,
         lastError: s.lastError,
       })),
+      wsFallback: this.settings.wsFallbackUrls ?? [],
       restLimiter: {
         weightPerMinute: this.rest.limiter.weightPerMinute,
+        requestsPerSecond: this.rest.limiter.requestsPerSecond,
         used: this.rest.limiter.used,
         waits: this.rest.limiter.waits,
+        blocks: this.rest.limiter.blocks,
         bannedUntil: this.rest.limiter.bannedUntil || undefined,
       },
+      adapter: this.adapterCounters(),
       symbols: [...this.feeds.values()].map((f) => ({
         symbol: f.symbol,
         native: f.carried.native,
@@ -206,5 +231,13 @@ export class VenueFeed {
         counters: { ...f.counts, duplicateTrades: f.dedup.duplicates },
       })),
     };
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
   }
 }

@@ -69,6 +69,12 @@ export function venueOfUrl(url: string): Venue | undefined {
   return isVenue(venue) ? venue : undefined;
 }
 
+/** The venue from a capture's file name (`BINANCE.ws.1.0` → binance). */
+export function venueOfFile(file: string): Venue | undefined {
+  const prefix = basename(file).split('.')[0]?.toLowerCase() ?? '';
+  return isVenue(prefix) ? prefix : undefined;
+}
+
 /** The REST responses recorded beside a capture: `<VENUE>.http.*` files in the same folder. */
 export function recordedResponsesBeside(wsFile: string): RecordedResponse[] {
   const dir = dirname(wsFile);

@@ -9,7 +9,14 @@ import type { MarketSink } from '../publishing/market-sink';
 import { type RestClient, RestError, type RestRequest } from '../rest/rest.types';
 import type { CarriedSymbol, VenueAdapter } from '../venues/venue-adapter';
 import { adapterFor } from '../venues/venue-registry';
-import { parseWsCapture, type RecordedConnection, type RecordedResponse, recordedResponsesBeside, venueOfUrl } from './capture';
+import {
+  parseWsCapture,
+  type RecordedConnection,
+  type RecordedResponse,
+  recordedResponsesBeside,
+  venueOfFile,
+  venueOfUrl,
+} from './capture';
 
 /** The replay command's result (its last output line). */
 export interface ReplayReport {
@@ -113,7 +120,9 @@ export interface ReplayOptions {
 export async function replayCapture(file: string, options: ReplayOptions = {}): Promise<ReplayResult> {
   const conns = parseWsCapture(readFileSync(file, 'utf8'));
   if (conns.length === 0) throw new Error(`${file}: no recorded connection`);
-  const venue = venueOfUrl((conns[0] as RecordedConnection).url);
+  // The URL names the venue for recordings of the real exchanges; a capture of a local endpoint
+  // (GATEWAY_CAPTURE_DIR against the simulator) is named after it: `BINANCE.ws.1.0`.
+  const venue = venueOfUrl((conns[0] as RecordedConnection).url) ?? venueOfFile(file);
   if (!venue) throw new Error(`${file}: cannot tell the venue from ${(conns[0] as RecordedConnection).url}`);
   const adapter: VenueAdapter | undefined = adapterFor(venue);
   if (!adapter) throw new Error(`${file}: venue ${venue} has no adapter yet`);

@@ -1,18 +1,25 @@
 import { type RestClient, RestError, type RestRequest } from './rest.types';
 
 /**
- * A per-venue request-weight budget over a sliding minute, plus a ban window: after a 429 or 418
- * nothing leaves until `Retry-After` has passed. Waiters are served in order.
+ * A per-venue request-weight budget over a sliding minute, an optional cap of requests per
+ * sliding second (Coinbase: 10/s), and a ban window: after a 429 or 418 nothing leaves until
+ * `Retry-After` has passed. Waiters are served in order.
  */
 export class WeightLimiter {
   private readonly spent: { at: number; weight: number }[] = [];
+  /** Start times of the requests of the last second (only with `requestsPerSecond`). */
+  private readonly lastSecond: number[] = [];
   private blockedUntil = 0;
   private queue: Promise<void> = Promise.resolve();
   waits = 0;
+  /** 429/418 answers seen. */
+  blocks = 0;
 
   constructor(
     readonly weightPerMinute: number,
     private readonly now: () => number = Date.now,
+    readonly requestsPerSecond?: number,
+    private readonly sleeper: (ms: number) => Promise<void> = sleep,
   ) {}
 
   get used(): number {
@@ -33,14 +40,24 @@ export class WeightLimiter {
         this.expire();
         const now = this.now();
         if (now < this.blockedUntil) {
-          await sleep(this.blockedUntil - now);
+          await this.sleeper(this.blockedUntil - now);
           continue;
+        }
+        const perSecond = this.requestsPerSecond;
+        if (perSecond !== undefined) {
+          while (this.lastSecond.length && (this.lastSecond[0] as number) <= now - 1000) this.lastSecond.shift();
+          if (this.lastSecond.length >= perSecond) {
+            await this.sleeper(Math.max(1, (this.lastSecond[0] as number) + 1000 - now));
+            continue;
+          }
         }
         const used = this.spent.reduce((s, e) => s + e.weight, 0);
         if (used + weight <= this.weightPerMinute || this.spent.length === 0) break;
-        await sleep(Math.max(10, (this.spent[0] as { at: number }).at + 60_000 - now));
+        await this.sleeper(Math.max(10, (this.spent[0] as { at: number }).at + 60_000 - now));
       }
-      this.spent.push({ at: this.now(), weight });
+      const at = this.now();
+      this.spent.push({ at, weight });
+      if (this.requestsPerSecond !== undefined) this.lastSecond.push(at);
     });
     this.queue = turn.catch(() => undefined);
     return turn.then(() => {
@@ -58,6 +75,7 @@ export class WeightLimiter {
 
   /** 429 / 418: hold every request for `ms`. */
   block(ms: number): void {
+    this.blocks++;
     this.blockedUntil = Math.max(this.blockedUntil, this.now() + ms);
   }
 
@@ -77,6 +95,8 @@ export interface HttpRestClientOptions {
   timeoutMs?: number;
   onWait?(seconds: number): void;
   onBlocked?(status: number, retryAfterMs: number, url: string): void;
+  /** Every successful answer, as received (raw capture). */
+  onResponse?(url: string, body: string): void;
 }
 
 /** `fetch` through the venue's limiter; honours `Retry-After` on 429 and 418. */
@@ -105,6 +125,8 @@ export class HttpRestClient implements RestClient {
       const text = (await res.text()).slice(0, 200);
       throw new RestError(res.status, request.url, `${res.status} from ${new URL(request.url).pathname}: ${text}`);
     }
-    return (await res.json()) as T;
+    const body = await res.text();
+    this.options.onResponse?.(request.url, body);
+    return JSON.parse(body) as T;
   }
 }

@@ -1,7 +1,7 @@
 import type { InstrumentSpec } from '@cryptoscalp/market';
-import type { Venue } from '@cryptoscalp/messaging';
+import type { FeedState, Venue } from '@cryptoscalp/messaging';
 
-import type { BookHandle, BookOptions } from '../books/book.types';
+import type { BookHandle, BookOptions, FailureKind } from '../books/book.types';
 import type { RestClient } from '../rest/rest.types';
 
 /**
@@ -45,6 +45,21 @@ export interface VenueAdapter {
    * URL and the frames the client sent (captures hold no instrument metadata).
    */
   recordedSymbols(url: string, sent: readonly string[]): RecordedSymbol[];
+
+  /**
+   * Optional: the venue's alternative WebSocket endpoints (Binance `:443`, `data-stream.binance.vision`),
+   * tried in order when the configured one fails (`<VENUE>_WS_FALLBACK_URLS` overrides them).
+   */
+  readonly fallbackWsUrls?: readonly string[];
+
+  /** Optional: called once with the final settings (credentials…) before `resolveSymbols`. */
+  configure?(settings: VenueSettings): void;
+
+  /**
+   * Optional: the adapter's own counters over all its connections (audits, trade-id gaps…), as
+   * flat numbers. Shown in `GET /v1/feeds` (`adapter`) and as `cs_gateway_adapter_counter{venue,name}`.
+   */
+  counters?(): Record<string, number>;
 }
 
 export interface RecordedSymbol {
@@ -55,12 +70,23 @@ export interface RecordedSymbol {
 export const CHANNELS = ['trades', 'l1', 'l2'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/** API credentials from the validated config (`COINBASE_API_KEY`…); never logged nor captured. */
+export interface VenueCredentials {
+  key: string;
+  secret: string;
+  passphrase: string;
+}
+
 /** Per-venue settings (config); URLs default to the venue's real endpoints. */
 export interface VenueSettings {
   wsUrl: string;
   restUrl: string;
   /** Levels requested in book snapshots (Binance `limit`), or the subscribed depth. */
   bookDepth: number;
+  /** Alternative WebSocket endpoints, tried in order after `wsUrl` (each with its own circuit breaker). */
+  wsFallbackUrls?: readonly string[];
+  /** Credentials, when the venue's are configured. */
+  credentials?: VenueCredentials;
 }
 
 /** The venue's connection rules; the core shards, paces and rotates by them. */
@@ -77,6 +103,8 @@ export interface VenueLimits {
   keepaliveMs?: number;
   /** REST request weight per minute the gateway allows itself (a share of the venue's limit; default 1000). */
   restWeightPerMinute?: number;
+  /** REST requests per second, in addition to the weight per minute (Coinbase public: 10). */
+  restRequestsPerSecond?: number;
 }
 
 /** A symbol the gateway carries on a venue, resolved from the venue's metadata. */
@@ -114,6 +142,8 @@ export interface VenueSession {
   onClose?(): void;
   /** Periodic client keepalive (`limits.keepaliveMs`). */
   keepalive?(): void;
+  /** Optional per-connection counters, summed per venue into `GET /v1/feeds` (`adapter`) and `cs_gateway_adapter_counter`. */
+  sessionCounters?(): Record<string, number>;
 }
 
 /** A trade as the venue sent it (decimal strings untouched). */
@@ -161,4 +191,12 @@ export interface SessionContext {
   parseError(frame: string, reason: string): void;
   /** A frame of a channel the gateway does not carry (klines…): counted, not an error. */
   skipped(): void;
+  /**
+   * A data-quality event the adapter found itself, for any symbol (also trade-only ones): `gap`
+   * (lost trades), `checksum_mismatch`, `stale`, `resync`, `connected`… Published as
+   * `md.status.<venue>.<symbol>` and counted. For a book, `book.fail(kind, reason)` also resyncs it.
+   */
+  status(symbol: CarriedSymbol, state: FeedState, reason: string): void;
 }
+
+export type { FailureKind };

@@ -15,7 +15,7 @@ export const VENUE_ADAPTERS: Partial<Record<Venue, () => VenueAdapter>> = {
   binance: () => new BinanceAdapter(),
   okx: () => new OkxAdapter(),
   bybit: () => new BybitAdapter(),
-  coinbase: () => CoinbaseAdapter.fromEnv(),
+  coinbase: () => new CoinbaseAdapter(),
   kraken: () => new KrakenAdapter(),
 };
 

@@ -51,6 +51,8 @@ interface ExchangeInfoSymbol {
 export class BinanceAdapter implements VenueAdapter {
   readonly venue = 'binance' as const;
   readonly defaults: VenueSettings = { wsUrl: 'wss://stream.binance.com:9443', restUrl: 'https://api.binance.com', bookDepth: 1000 };
+  /** Binance's documented alternatives: the same streams on port 443, and the market-data-only host. */
+  readonly fallbackWsUrls = ['wss://stream.binance.com:443', 'wss://data-stream.binance.vision'] as const;
   readonly limits: VenueLimits = {
     maxStreamsPerConnection: 1024,
     maxOutgoingPerSecond: 5,

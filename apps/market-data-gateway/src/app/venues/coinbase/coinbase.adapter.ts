@@ -13,7 +13,6 @@ import type {
   VenueSession,
   VenueSettings,
 } from '../venue-adapter';
-import { coinbaseCredentialsFromEnv } from './coinbase.credentials';
 import { type CoinbaseChannel, type CoinbaseCredentials, type ProductInfo, subscribeMessage } from './coinbase.protocol';
 import { CoinbaseSession } from './coinbase.session';
 import { type AuditStats, emptyAuditStats } from './coinbase-audit';
@@ -78,18 +77,15 @@ export class CoinbaseAdapter implements VenueAdapter {
     maxOutgoingPerSecond: 10,
     connectAttempts: { max: 8, windowMs: 1000 },
     restWeightPerMinute: 150,
+    // Public REST: 10 requests per second per IP (bursts of 15): never more than that per second.
+    restRequestsPerSecond: 10,
   };
   readonly stats: CoinbaseStats = { audit: emptyAuditStats(), tradeGaps: 0, lostTrades: 0 };
   readonly auditOptions: CoinbaseAuditOptions | undefined;
   readonly snapshotTimeoutMs: number;
   readonly resubscribeSpacingMs: number;
-  private readonly credentials: CoinbaseCredentials | undefined;
+  private credentials: CoinbaseCredentials | undefined;
   private authRefused = false;
-
-  /** The registry's adapter: credentials from `COINBASE_API_KEY` / `_SECRET` / `_PASSPHRASE` (or their `_FILE` forms) when set. */
-  static fromEnv(): CoinbaseAdapter {
-    return new CoinbaseAdapter({ credentials: coinbaseCredentialsFromEnv() });
-  }
 
   constructor(options: CoinbaseAdapterOptions = {}) {
     this.credentials = options.credentials;
@@ -99,6 +95,22 @@ export class CoinbaseAdapter implements VenueAdapter {
         : { intervalMs: 60_000, minSpacingMs: 500, graceMs: 1000, level: 1, confirmations: 2, ...options.audit };
     this.snapshotTimeoutMs = options.snapshotTimeoutMs ?? 10_000;
     this.resubscribeSpacingMs = options.resubscribeSpacingMs ?? 250;
+  }
+
+  /**
+   * The core hands over the validated settings: credentials from `COINBASE_API_KEY` / `_SECRET` /
+   * `_PASSPHRASE` (or their `_FILE` forms) reach the adapter here.
+   */
+  configure(settings: VenueSettings): void {
+    if (settings.credentials) this.credentials = settings.credentials;
+  }
+
+  /** Audit and trade-id counters over every connection (`GET /v1/feeds` `adapter`, `cs_gateway_adapter_counter`). */
+  counters(): Record<string, number> {
+    const out: Record<string, number> = { tradeGaps: this.stats.tradeGaps, lostTrades: this.stats.lostTrades };
+    for (const [k, v] of Object.entries(this.stats.audit)) if (typeof v === 'number') out[`audit_${k}`] = v;
+    out['level2Authenticated'] = this.usesLevel2 ? 1 : 0;
+    return out;
   }
 
   /** True while books come from the authenticated `level2` channel. */

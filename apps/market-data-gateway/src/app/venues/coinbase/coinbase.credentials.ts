@@ -1,5 +1,3 @@
-import { readEnvironment } from '@cryptoscalp/config';
-
 import type { CoinbaseCredentials } from './coinbase.protocol';
 
 export const COINBASE_CREDENTIAL_VARIABLES = ['COINBASE_API_KEY', 'COINBASE_API_SECRET', 'COINBASE_API_PASSPHRASE'] as const;
@@ -11,13 +9,17 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
  * their `_FILE` forms) or none. A partial or malformed set is an error naming the variables —
  * never their values. Without credentials the public `level2_batch` channel is used.
  *
- * Stopgap until the gateway's config schema carries these variables (see the Coinbase section of
- * the venue README): read once, when the registry builds the adapter.
+ * Called by the gateway's config schema (`COINBASE_API_*` are schema variables, so the config loader
+ * reads their `_FILE` forms and hides them in errors); the result reaches the adapter through
+ * `VenueSettings.credentials`.
  */
-export function coinbaseCredentialsFromEnv(
-  env: Record<string, string | undefined> = readEnvironment({}, new Set(COINBASE_CREDENTIAL_VARIABLES)),
-): CoinbaseCredentials | undefined {
-  const [key, secret, passphrase] = COINBASE_CREDENTIAL_VARIABLES.map((name) => env[name]?.trim() || undefined);
+export function coinbaseCredentialsFromEnv(env: {
+  readonly [name: string]: unknown;
+  COINBASE_API_KEY?: string;
+  COINBASE_API_SECRET?: string;
+  COINBASE_API_PASSPHRASE?: string;
+}): CoinbaseCredentials | undefined {
+  const [key, secret, passphrase] = COINBASE_CREDENTIAL_VARIABLES.map((name) => (env[name] as string | undefined)?.trim() || undefined);
   const set = [key, secret, passphrase].filter((v) => v !== undefined).length;
   if (set === 0) return undefined;
   if (set !== 3) {
