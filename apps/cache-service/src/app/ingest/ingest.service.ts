@@ -63,7 +63,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     const subject = `${this.subjects.prefix}md.>`;
     this.sub = this.nats.subscribeBatch<Decoded>(subject, (batch) => this.apply(batch), {
       queue: this.queue,
-      decoder: marketDataDecoder(this.subjects.prefix, this.config.CACHE_SHARD),
+      decoder: marketDataDecoder(this.config.CACHE_SHARD),
       maxBatch: 5000,
       maxPending: 200_000,
     });

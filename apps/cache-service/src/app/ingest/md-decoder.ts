@@ -2,29 +2,21 @@ import {
   type Decoder,
   type FeedStatus,
   type L1,
-  L1Decoder,
   type L2,
-  L2Decoder,
   PayloadError,
   StatusSchema,
   type Trade,
-  TradeDecoder,
-  zodDecoder,
+  validateL1,
+  validateL2,
+  validateTrade,
 } from '@cryptoscalp/messaging';
 
-/** One decoded `md.*` message, tagged by kind (taken from the subject). */
+/** One decoded `md.*` message, tagged by kind. */
 export type MarketUpdate = { kind: 'trade'; m: Trade } | { kind: 'l1'; m: L1 } | { kind: 'l2'; m: L2 } | { kind: 'status'; m: FeedStatus };
 
-/** Returned for a symbol another shard keeps: dropped without being parsed. */
+/** Returned for a symbol another shard keeps: dropped by the handler. */
 export const FOREIGN = { kind: 'foreign' } as const;
 export type Decoded = MarketUpdate | typeof FOREIGN;
-
-const DECODERS: Record<string, Decoder<unknown>> = {
-  trade: TradeDecoder,
-  l1: L1Decoder,
-  l2: L2Decoder,
-  status: zodDecoder(StatusSchema),
-};
 
 /** FNV-1a of the symbol, modulo the shard count. */
 export function shardOf(symbol: string, count: number): number {
@@ -36,19 +28,52 @@ export function shardOf(symbol: string, count: number): number {
   return (h >>> 0) % count;
 }
 
+const text = new TextDecoder();
+
+function validateStatus(o: object): string | undefined {
+  const r = StatusSchema.safeParse(o);
+  return r.success ? undefined : r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
 /**
- * Decodes `<prefix>md.<kind>.<venue>.<symbol>`: picks the validator by kind, skips symbols of
- * other shards before parsing, and rejects a body whose venue or symbol differs from its subject.
+ * Decodes any v1 market-data message arriving on the one `md.>` subscription (one subscription
+ * keeps the order between kinds: a `gap` status and the snapshot after it). The data plane hands
+ * decoders the subscription's subject, not each message's, so the kind is told from the body —
+ * the four v1 shapes have disjoint required fields (`snapshot`, `bidPx`, `state`, `id`) — then
+ * validated with the data plane's validators. Symbols of other shards are returned as FOREIGN.
  */
-export function marketDataDecoder(prefix: string, shard: { index: number; count: number }): Decoder<Decoded> {
+export function marketDataDecoder(shard: { index: number; count: number }): Decoder<Decoded> {
   const owned = new Map<string, boolean>();
   return {
     decode(data, subject) {
-      const parts = subject.slice(prefix.length).split('.');
-      const decoder = parts.length === 4 ? DECODERS[parts[1] as string] : undefined;
-      if (!decoder) throw new PayloadError(subject, 'subject: expected md.<trade|l1|l2|status>.<venue>.<symbol>');
-      const symbol = parts[3] as string;
+      const raw = text.decode(data);
+      let o: Record<string, unknown>;
+      try {
+        o = JSON.parse(raw) as Record<string, unknown>;
+      } catch (err) {
+        throw new PayloadError(subject, `not JSON (${(err as Error).message}): ${raw.slice(0, 80)}`);
+      }
+      if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new PayloadError(subject, '(root): expected an object');
+      let kind: MarketUpdate['kind'];
+      let problem: string | undefined;
+      if ('snapshot' in o) {
+        kind = 'l2';
+        problem = validateL2(o);
+      } else if ('bidPx' in o) {
+        kind = 'l1';
+        problem = validateL1(o);
+      } else if ('state' in o) {
+        kind = 'status';
+        problem = validateStatus(o);
+      } else if ('id' in o) {
+        kind = 'trade';
+        problem = validateTrade(o);
+      } else {
+        throw new PayloadError(subject, '(root): not a v1 trade, l1, l2 or status message');
+      }
+      if (problem !== undefined) throw new PayloadError(subject, `${kind}: ${problem}`);
       if (shard.count > 1) {
+        const symbol = o['symbol'] as string;
         let mine = owned.get(symbol);
         if (mine === undefined) {
           mine = shardOf(symbol, shard.count) === shard.index;
@@ -56,9 +81,7 @@ export function marketDataDecoder(prefix: string, shard: { index: number; count:
         }
         if (!mine) return FOREIGN;
       }
-      const m = decoder.decode(data, subject) as { venue: string; symbol: string };
-      if (m.venue !== parts[2] || m.symbol !== symbol) throw new PayloadError(subject, 'venue/symbol: the body does not match the subject');
-      return { kind: parts[1], m } as MarketUpdate;
+      return { kind, m: o } as MarketUpdate;
     },
   };
 }

@@ -28,9 +28,13 @@ export class RedisStore {
     private readonly cluster = false,
   ) {}
 
-  /** Connected and the breaker lets calls through. */
+  /**
+   * Worth trying: connected and not isolated by hand. An open breaker still gets the call: cockatiel
+   * rejects it at once, or lets it through as the half-open probe that closes the breaker again
+   * (skipping calls while open would never probe).
+   */
   get available(): boolean {
-    return this.client.status === 'ready' && this.policy.state !== 'open' && this.policy.state !== 'isolated';
+    return this.client.status === 'ready' && this.policy.state !== 'isolated';
   }
 
   get breakerState(): string {
