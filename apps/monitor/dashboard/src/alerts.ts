@@ -1,5 +1,5 @@
 import { byId, el, setText } from './dom';
-import { ago, until } from './format';
+import { since, until } from './format';
 import type { DashboardState } from './types';
 
 const STATUS = { firing: 'fail', pending: 'warn', resolved: 'pass' } as const;
@@ -30,7 +30,7 @@ export function renderAlerts(s: DashboardState): void {
               .filter(Boolean)
               .join(' · ');
             item.append(head, el('div', 'summary', `${subject}${subject ? ' — ' : ''}${a.annotations['summary'] ?? ''}`));
-            item.append(el('div', 'summary', a.state === 'resolved' ? `resolved ${ago(s.time - (a.resolvedAt ?? s.time))} ago` : `since ${ago(s.time - (a.firingAt ?? a.activeAt))}`));
+            item.append(el('div', 'summary', a.state === 'resolved' ? `resolved ${since(s.time - (a.resolvedAt ?? s.time))}` : `${a.state} ${since(s.time - (a.firingAt ?? a.activeAt))}`));
             return item;
           })
         : [el('div', 'empty', 'No active alert.')]),
@@ -42,7 +42,7 @@ export function renderAlerts(s: DashboardState): void {
     ...(current.length
       ? current.map((x) => {
           const matchers = x.matchers.map((m) => `${m.name}${m.isEqual ? '' : '!'}${m.isRegex ? '=~' : '='}${m.value}`).join(', ');
-          return el('div', 'silence', `${x.kind === 'maintenance' ? '🛠 maintenance' : '🔕 silence'} ${matchers} — ${x.comment} (${x.startsAt > s.time ? 'starts later' : until(x.endsAt, s.time)}, by ${x.createdBy})`);
+          return el('div', 'silence', `${x.kind === 'maintenance' ? 'Maintenance' : 'Silence'}: ${matchers} — ${x.comment} (${x.startsAt > s.time ? 'starts later' : until(x.endsAt, s.time)}, by ${x.createdBy})`);
         })
       : [el('div', 'empty', 'None.')]),
   );

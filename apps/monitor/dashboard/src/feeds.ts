@@ -31,11 +31,14 @@ export class FeedsView {
     this.renderVenues(s);
     const seen = new Set<string>();
     let previous: HTMLTableRowElement | null = null;
-    for (const f of s.feeds) {
+    // Problems first (fail, then warn), then the server's order (venue, symbol).
+    const rank = { fail: 0, warn: 1, pass: 2 };
+    const ordered = s.feeds.map((f, i) => [f, i] as const).sort((a, b) => rank[a[0][4]] - rank[b[0][4]] || a[1] - b[1]);
+    for (const [f] of ordered) {
       seen.add(f[0]);
       const row = this.rows.get(f[0]) ?? this.create(f);
       this.update(row, f);
-      // Keep the server's order (venue, symbol) without moving rows that are already in place.
+      // Move a row only when it is out of place.
       const expected: ChildNode | null = previous ? previous.nextSibling : this.body.firstChild;
       if (expected !== row.tr) this.body.insertBefore(row.tr, expected);
       previous = row.tr;

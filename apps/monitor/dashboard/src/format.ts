@@ -32,3 +32,7 @@ export function bucketClass(u: number | null): string {
   if (u === null) return 'bar';
   return `bar ${u >= 0.999 ? 'pass' : u >= 0.95 ? 'warn' : 'fail'}`;
 }
+
+export function since(ms: number): string {
+  return ms < 1000 ? 'just now' : `for ${ago(ms)}`;
+}

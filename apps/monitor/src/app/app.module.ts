@@ -52,6 +52,7 @@ export class AppModule {
           pollTimeoutMs: config.MONITOR_POLL_TIMEOUT_MS,
           evalIntervalMs: config.MONITOR_EVAL_INTERVAL_MS,
           selfKey,
+          startupGraceMs: config.MONITOR_STARTUP_GRACE_MS,
         }),
         PollingModule,
         FeedsModule.forRoot({ ...anomaly, pollIntervalMs: config.MONITOR_POLL_INTERVAL_MS, pollTimeoutMs: config.MONITOR_POLL_TIMEOUT_MS, feedServices: ['market-data-gateway'] }),

@@ -55,6 +55,8 @@ export const MonitorConfigSchema = z.object({
   /** State changes within the window that make a target "flapping". */
   MONITOR_FLAP_CHANGES: count(4),
   MONITOR_FLAP_WINDOW_MS: ms(120_000),
+  /** A new instance is not alerted on until it passed once or this long went by (services connect first). */
+  MONITOR_STARTUP_GRACE_MS: z.coerce.number().int().min(0, 'expected 0 or more milliseconds').default(60_000),
   /** How often the metrics of every instance are scraped and merged into /metrics. */
   MONITOR_METRICS_INTERVAL_MS: ms(15_000),
   /** Alert rules, routes and receivers (JSON); the built-in rules when unset. */

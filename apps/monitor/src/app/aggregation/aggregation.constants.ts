@@ -9,4 +9,6 @@ export interface AggregationOptions extends DamperOptions {
   evalIntervalMs: number;
   /** `<service>/<instance>` of the monitor itself (it watches itself like any instance). */
   selfKey: string;
+  /** A new instance that has not passed yet is not alerted on for this long. */
+  startupGraceMs: number;
 }

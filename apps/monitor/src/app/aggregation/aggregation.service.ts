@@ -33,7 +33,7 @@ export class AggregationService implements OnApplicationBootstrap, OnApplication
     metrics: MetricsRegistry,
     @Inject(AGGREGATION_OPTIONS) private readonly options: AggregationOptions,
   ) {
-    this.aggregator = new HealthAggregator(options);
+    this.aggregator = new HealthAggregator(options, options.startupGraceMs);
     const current = () => this.current;
     metrics.gauge('monitor_service_status', 'Aggregated status per service (0 pass, 1 warn, 2 fail)', ['monitored_service'], function () {
       this.reset();

@@ -15,6 +15,7 @@ const rec = (service: string, instance: string, extra: Partial<InstanceRecord> =
   status: 'pass',
   stale: false,
   stopping: false,
+  firstSeen: 0,
   startedAt: 0,
   lastSeen: 1000,
   beats: 3,
@@ -87,5 +88,21 @@ describe('HealthAggregator', () => {
     const s = agg.snapshot([rec('cache-service', 'c1', { stopping: true }), rec('cache-service', 'c2')], [], 1000);
     expect(s.services[0]).toMatchObject({ status: 'pass', instances: { total: 1, pass: 1 } });
     expect(s.rootCauses).toEqual([]);
+  });
+
+  it('a new instance that has not passed yet is starting (not a root cause) during the grace, then failing', () => {
+    const agg = new HealthAggregator(damping, 30_000);
+    agg.observe('db-proxy/d1', obs({ nats: 'pass', postgres: 'fail' }));
+    agg.observe('db-proxy/d2', obs({ nats: 'pass', postgres: 'fail' }));
+    const records = [rec('db-proxy', 'd1', { firstSeen: 0 }), rec('db-proxy', 'd2', { firstSeen: 0 })];
+    const early = agg.snapshot(records, [], 1000);
+    expect(early.instances.map((i) => [i.status, i.starting])).toEqual([
+      ['fail', true],
+      ['fail', true],
+    ]);
+    expect(early.rootCauses).toEqual([]);
+    const late = agg.snapshot(records, [], 31_000);
+    expect(late.instances.every((i) => !i.starting)).toBe(true);
+    expect(late.rootCauses.map((c) => c.dependency)).toEqual(['postgres']);
   });
 });

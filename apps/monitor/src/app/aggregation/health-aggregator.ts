@@ -7,6 +7,7 @@ import type { ComponentView, HealthSnapshot, InstanceView, ServiceView } from '.
 import { dependencyOf, findRootCauses } from './root-cause';
 
 interface TargetState {
+  everPassed: boolean;
   damper: FlapDamper;
   components: Map<string, FlapDamper>;
   last?: Observation;
@@ -25,17 +26,22 @@ export class HealthAggregator {
   private readonly targets = new Map<string, TargetState>();
   private readonly serviceSince = new Map<string, { status: HealthState; since: number }>();
 
-  constructor(private readonly damping: DamperOptions) {}
+  /** `startupGraceMs`: a new instance that has not passed yet is `starting` this long (booting services connect first). */
+  constructor(
+    private readonly damping: DamperOptions,
+    private readonly startupGraceMs = 0,
+  ) {}
 
   /** `initial`: where the damping starts (the status the instance reported in its heartbeat). */
   observe(key: string, obs: Observation, now = obs.time, initial?: HealthState): void {
     let t = this.targets.get(key);
     if (!t) {
-      t = { damper: new FlapDamper(this.damping, initial, now), components: new Map(), componentStates: new Map() };
+      t = { everPassed: false, damper: new FlapDamper(this.damping, initial, now), components: new Map(), componentStates: new Map() };
       this.targets.set(key, t);
     }
     t.last = obs;
     t.damped = t.damper.observe(obs.reachable ? obs.status : 'fail', now);
+    if (t.damped.state === 'pass') t.everPassed = true;
     const seen = new Set<string>();
     for (const c of obs.components) {
       seen.add(c.name);
@@ -127,6 +133,8 @@ export class HealthAggregator {
     const polled = t?.damped;
     const status = r.stopping ? 'pass' : polled ? worse(polled.state, heartbeatStatus) : worse(r.reportedStatus, heartbeatStatus);
     const since = polled?.since ?? r.startedAt;
+    const everPassed = t?.everPassed || (!polled && r.reportedStatus === 'pass');
+    const starting = !everPassed && status !== 'pass' && now - r.firstSeen < this.startupGraceMs;
     const causes = [
       ...new Set(components.filter((c) => c.status !== 'pass' && c.dependency).map((c) => c.dependency as string)),
       ...(reachable === false ? [`instance:${r.key}`] : []),
@@ -149,6 +157,7 @@ export class HealthAggregator {
       reportedStatus: r.reportedStatus,
       stale: r.stale,
       stopping: r.stopping,
+      starting,
       reachable,
       flapping: polled?.flapping ?? false,
       responseMs: obs ? obs.responseMs : null,

@@ -26,6 +26,8 @@ export interface InstanceView {
   reportedStatus: HealthState;
   stale: boolean;
   stopping: boolean;
+  /** New and not yet passing, within the startup grace: shown, never alerted on. */
+  starting: boolean;
   reachable: boolean | null;
   flapping: boolean;
   responseMs: number | null;

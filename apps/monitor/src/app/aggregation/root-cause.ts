@@ -38,7 +38,7 @@ export function findRootCauses(instances: InstanceView[], monitorSees: { depende
     byDep.set(dep, entry);
   };
   for (const inst of instances) {
-    if (inst.stopping || inst.status === 'pass') continue;
+    if (inst.stopping || inst.starting || inst.status === 'pass') continue;
     for (const c of inst.components) {
       if (c.status === 'pass' || !c.dependency) continue;
       add(c.dependency, c.status, inst, c.output);

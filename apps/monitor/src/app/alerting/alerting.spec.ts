@@ -29,6 +29,7 @@ const inst = (service: string, instance: string, status: 'pass' | 'fail', causes
   reportedStatus: status,
   stale: false,
   stopping: false,
+  starting: false,
   reachable: true,
   flapping,
   responseMs: 1,

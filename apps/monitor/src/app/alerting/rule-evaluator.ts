@@ -47,7 +47,7 @@ function healthCandidates(rule: HealthRule, ctx: EvalContext): Candidate[] {
   switch (rule.scope) {
     case 'instance':
       for (const i of ctx.snapshot.instances) {
-        if (i.stopping || !inScope(i.service)) continue;
+        if (i.stopping || i.starting || !inScope(i.service)) continue;
         // A flapping target alerts once, through the flapping rule, not on every change.
         const holds = rule.flapping ? i.flapping : hits(i.status) && !i.flapping;
         if (!holds) continue;
@@ -58,6 +58,9 @@ function healthCandidates(rule: HealthRule, ctx: EvalContext): Candidate[] {
     case 'service':
       for (const s of ctx.snapshot.services) {
         if (!inScope(s.name)) continue;
+        // Not while its troubled instances are still booting.
+        const troubled = ctx.snapshot.instances.filter((i) => i.service === s.name && !i.stopping && i.status !== 'pass');
+        if (troubled.length && troubled.every((i) => i.starting)) continue;
         const holds = rule.flapping ? s.flapping : hits(s.status);
         if (!holds) continue;
         const causes = s.causes.filter((c) => !c.startsWith('instance:'));
@@ -78,7 +81,7 @@ function healthCandidates(rule: HealthRule, ctx: EvalContext): Candidate[] {
       break;
     case 'component':
       for (const i of ctx.snapshot.instances) {
-        if (i.stopping || !inScope(i.service)) continue;
+        if (i.stopping || i.starting || !inScope(i.service)) continue;
         for (const c of i.components) {
           const holds = rule.flapping ? c.flapping : hits(c.status) && !c.flapping;
           if (!holds) continue;

@@ -18,6 +18,8 @@ export interface InstanceRecord {
   /** The instance announced a clean shutdown (draining); it disappears without an alert. */
   stopping: boolean;
   startedAt: number;
+  /** First heard of (kept across restarts under the same id). */
+  firstSeen: number;
   lastSeen: number;
   beats: number;
 }
@@ -53,6 +55,7 @@ export class InstanceDirectory {
       reportedStatus: beat.status,
       startedAt: beat.startedAt,
       stopping: restarted ? false : (previous?.stopping ?? false),
+      firstSeen: previous?.firstSeen ?? now,
       lastSeen: now,
       beats: (previous?.beats ?? 0) + 1,
     });
@@ -73,6 +76,7 @@ export class InstanceDirectory {
       reportedStatus: 'pass',
       startedAt: now,
       stopping: false,
+      firstSeen: now,
       lastSeen: now,
       beats: 0,
     });
