@@ -1,4 +1,4 @@
-import { okxChecksum } from '@cryptoscalp/market';
+import { okxChecksum, trimDecimal } from '@cryptoscalp/market';
 
 import { type Simulator, startSimulator } from '../simulator';
 import { RecordingClient } from '../testing/sim-client';
@@ -30,11 +30,19 @@ async function eventually(check: () => Promise<void>, timeoutMs = 5000): Promise
   }
 }
 
-/** A REST book's top as [price, size] strings. */
-async function restTop(url: string, pick: (body: any) => { bids: unknown[][]; asks: unknown[][] }) {
-  const book = pick(await (await fetch(url)).json());
-  const two = (l: unknown[]) => [String(l[0]), String(l[1])] as [string, string];
-  return { bids: book.bids.map(two), asks: book.asks.map(two) };
+/** The simulator's own book (GET /api/book, the ground truth), numbers written without trailing zeros. */
+async function truthTop(sim: Simulator, venue: string, symbol: string, depth: number) {
+  const book = (await (await fetch(`${sim.controlUrl}/api/book/${venue}/${symbol}?depth=${depth}`)).json()) as {
+    bids: [string, string][];
+    asks: [string, string][];
+  };
+  return canonical(book);
+}
+
+/** Levels with prices and sizes as trimmed decimals, so venues' number styles compare equal. */
+function canonical(book: { bids: [string, string][]; asks: [string, string][] }) {
+  const c = (l: [string, string]) => [trimDecimal(l[0]), trimDecimal(l[1])];
+  return { bids: book.bids.map(c), asks: book.asks.map(c) };
 }
 
 describe('depth-limited venues (Kraken v2, OKX v5, Bybit v5): a client book stays exact', () => {
@@ -77,10 +85,10 @@ describe('depth-limited venues (Kraken v2, OKX v5, Bybit v5): a client book stay
     expect(client.mismatches).toBe(1);
     // The venue's own book (REST, rendered straight from the simulator's market) is the ground truth.
     await eventually(async () => {
-      const truth = await restTop(`${sim.endpoints.kraken.rest}/0/public/Depth?pair=XBTUSD&count=10`, (r) => r.result.XXBTZUSD);
+      const truth = await truthTop(sim, 'kraken', 'BTC-USD', 10);
       const now = new KrakenBookClient(10);
       for (const f of c.frames.slice(2)) now.apply(f.text);
-      expect(now.top()).toEqual(truth);
+      expect(canonical(now.top())).toEqual(truth);
     });
     sim.setRate({ venue: 'kraken', rate: 300 });
     c.close();
@@ -148,8 +156,8 @@ describe('depth-limited venues (Kraken v2, OKX v5, Bybit v5): a client book stay
     try {
       await eventually(async () => {
         consume();
-        const truth = await restTop(`${sim.endpoints.okx.rest}/api/v5/market/books?instId=ETH-USDT&sz=400`, (r) => r.data[0]);
-        expect({ bids: sorted(bids, true), asks: sorted(asks, false) }).toEqual(truth);
+        const truth = await truthTop(sim, 'okx', 'ETH-USDT', 400);
+        expect(canonical({ bids: sorted(bids, true, 400), asks: sorted(asks, false, 400) })).toEqual(truth);
       });
     } finally {
       sim.setRate({ venue: 'okx', symbol: 'ETH-USDT', rate: 300 });
@@ -215,11 +223,8 @@ describe('depth-limited venues (Kraken v2, OKX v5, Bybit v5): a client book stay
     try {
       await eventually(async () => {
         consume();
-        const truth = await restTop(`${sim.endpoints.bybit.rest}/v5/market/orderbook?category=spot&symbol=BTCUSD&limit=50`, (r) => ({
-          bids: r.result.b,
-          asks: r.result.a,
-        }));
-        expect({ bids: sorted(bids, true, 50), asks: sorted(asks, false, 50) }).toEqual(truth);
+        const truth = await truthTop(sim, 'bybit', 'BTC-USD', 50);
+        expect(canonical({ bids: sorted(bids, true, 50), asks: sorted(asks, false, 50) })).toEqual(truth);
       });
     } finally {
       sim.setRate({ venue: 'bybit', rate: 300 });
