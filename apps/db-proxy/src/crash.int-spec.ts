@@ -40,6 +40,8 @@ describe('db-proxy killed with SIGKILL in the middle of ingest (production build
         POSTGRES_URL: INFRA.postgresUrl,
         POSTGRES_SCHEMA: ns.schema,
         INGEST_BATCH_MAX: '500',
+        // The killed instance's unacknowledged batch comes back this soon.
+        INGEST_ACK_WAIT_MS: '3000',
       },
       await freePort(),
     );
@@ -67,7 +69,7 @@ describe('db-proxy killed with SIGKILL in the middle of ingest (production build
     expect(atKill.rows).toBeLessThan(feed.published.size);
 
     const second = await start();
-    await waitFor(async () => (await counts()).rows >= feed.published.size, 120_000, 200).catch(async (e: Error) => {
+    await waitFor(async () => (await counts()).rows >= feed.published.size, 90_000, 200).catch(async (e: Error) => {
       throw new Error(`${e.message}: ${JSON.stringify(await counts())}\n${second.output()}`);
     });
     const after = await counts();

@@ -93,6 +93,11 @@ export const DbProxyConfigSchema = z.object({
   INGEST_BATCH_MAX: count(5000, 1, 100_000, 'messages'),
   /** Longest a batch waits to fill up before it is written anyway. */
   INGEST_BATCH_WAIT_MS: ms(50, 1),
+  /**
+   * Unacknowledged messages are redelivered after this long (how soon a crashed replica's batch
+   * comes back); a batch still being written keeps its messages with progress pings.
+   */
+  INGEST_ACK_WAIT_MS: ms(30_000, 1000),
   /** How often the consumer lag (stream messages not yet acknowledged) is read. */
   INGEST_LAG_INTERVAL_MS: ms(2000, 100),
 

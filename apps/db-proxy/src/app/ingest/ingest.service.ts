@@ -91,8 +91,8 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      // Longer than a batch may take while waiting for a primary and retrying on it.
-      ack_wait: (this.config.POSTGRES_WRITE_TIMEOUT_MS * 2 + 30_000) * NS,
+      // A crashed replica's batch comes back after this; a live one extends it (see handle).
+      ack_wait: this.config.INGEST_ACK_WAIT_MS * NS,
       // Never give up on a trade: a long Postgres outage must not drop anything.
       max_deliver: -1,
       max_ack_pending: this.config.INGEST_BATCH_MAX * 4,
@@ -124,6 +124,11 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       trades[i] = d.value;
       seqs[i] = d.msg.info.streamSequence;
     }
+    // While this batch waits for a primary or is retried, tell the server it is in progress so it
+    // is not redelivered under our feet; after a crash the pings stop and it comes back after ack_wait.
+    const keepAlive = setInterval(() => {
+      for (const d of items) d.msg.working();
+    }, Math.max(250, Math.floor(this.config.INGEST_ACK_WAIT_MS / 3)));
     try {
       if (!(await this.pool.whenPrimary(this.config.POSTGRES_WRITE_TIMEOUT_MS))) throw new Error('no Postgres primary');
       const r = await this.writer.write(trades, seqs);
@@ -134,6 +139,8 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     } catch (err) {
       this.batchSeconds.observe({ outcome: 'error' }, (performance.now() - t0) / 1000);
       throw err;
+    } finally {
+      clearInterval(keepAlive);
     }
   }
 

@@ -118,7 +118,9 @@ describe('db-proxy on private Postgres clusters it can break (production build)'
     // The outage itself (trades keep arriving in the stream meanwhile).
     await new Promise((r) => setTimeout(r, 10_000));
     pg.start();
-    await waitFor(async () => (await getJson(`${svc.url}/health/readiness`)).status === 200, 20_000, 100);
+    await waitFor(async () => (await getJson(`${svc.url}/health/readiness`)).status === 200, 30_000, 100).catch((e: Error) => {
+      throw new Error(`${e.message} (exit code ${svc.child.exitCode})\n${svc.output()}`);
+    });
     await running.stop();
 
     await waitFor(async () => (await stored(pg.url, ns.schema)).rows >= feed.published.size, 60_000, 200).catch(async (e: Error) => {
@@ -126,6 +128,8 @@ describe('db-proxy on private Postgres clusters it can break (production build)'
     });
     expect(await stored(pg.url, ns.schema)).toEqual({ rows: feed.published.size, distinct: feed.published.size });
     expect(await ids(pg.url, ns.schema)).toEqual(new Set(feed.published.keys()));
+    // Recovered in place: the same process throughout.
+    expect(svc.child.exitCode).toBeNull();
   });
 
   it('failover to a promoted streaming replica: writes resume on it within 5 s and nothing is lost', async () => {
@@ -171,9 +175,14 @@ describe('db-proxy on private Postgres clusters it can break (production build)'
     expect(await ids(replica.url, ns.schema)).toEqual(new Set(feed.published.keys()));
 
     // Serving again (degraded: one node down), and the monitor was told.
-    const after = await getJson(`${svc.url}/health/readiness`);
-    expect(after.status).toBe(200);
+    const after = await waitFor(async () => {
+      const r = await getJson(`${svc.url}/health/readiness`);
+      return r.status === 200 ? r : undefined;
+    }, 20_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify((await getJson(`${svc.url}/health/readiness`)).body)}`);
+    });
     expect(after.body.checks['postgres:responseTime'][0]).toMatchObject({ status: 'warn', output: expect.stringContaining(`127.0.0.1:${primary.port}`) });
+    expect(svc.child.exitCode).toBeNull();
     const event = await waitFor(async () => {
       for await (const m of events) return m.json<{ data: { to: string } }>();
       return undefined;

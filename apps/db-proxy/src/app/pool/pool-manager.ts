@@ -181,11 +181,18 @@ export class PoolManager {
     try {
       outcome = await node.breaker.execute(async (): Promise<Outcome<T>> => {
         const client = await node.pool.connect();
+        // A connection that dies between two statements of the work emits 'error' on the client
+        // (not on the pool): without a listener that is an uncaught exception. The work's next
+        // statement fails with it anyway.
+        const onError = (err: Error) => (node.lastError = err.message);
+        client.on('error', onError);
         try {
           const value = await work(client);
+          client.off('error', onError);
           client.release();
           return { ok: true, value };
         } catch (error) {
+          client.off('error', onError);
           // Never reuse a connection after an error (it may sit in an aborted transaction).
           client.release(error instanceof Error ? error : true);
           // Only node failures count against the breaker.

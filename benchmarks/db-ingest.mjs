@@ -1,0 +1,284 @@
+#!/usr/bin/env node
+// db-proxy: sustained ingest from MD_TRADES to committed rows, against raw COPY of the same rows
+// measured in the same run, and the latency of one-hour range queries on a table of >= 10M trades.
+//
+//   npx nx build db-proxy && node benchmarks/db-ingest.mjs [--trades 300000] [--rows 10000000] [--queries 300]
+//
+// Needs the local NATS (JetStream) and Postgres; everything stays on 127.0.0.1 in a namespace of
+// its own (stream <id>_MD_TRADES, schemas bench_<id>_*), dropped at the end. The 10M-row table is
+// generated in SQL (generate_series), not pushed through the service.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { connect } from 'nats';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: { trades: { type: 'string', default: '300000' }, rows: { type: 'string', default: '10000000' }, queries: { type: 'string', default: '300' } },
+});
+const TRADES = Number(values.trades);
+const ROWS = Number(values.rows);
+const QUERIES = Number(values.queries);
+const PG_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const NATS_URL = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
+const id = `bench${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+const prefix = `${id}.`;
+const stream = `${id}_MD_TRADES`;
+const ingestSchema = `bench_${id}_ingest`;
+const querySchema = `bench_${id}_query`;
+const copySchema = `bench_${id}_copy`;
+const main = join(root, 'dist/apps/db-proxy/main.js');
+
+const admin = new pg.Client({ connectionString: PG_URL });
+await admin.connect();
+const nc = await connect({ servers: NATS_URL });
+const jsm = await nc.jetstreamManager();
+const children = [];
+
+const log = (m) => process.stdout.write(`${m}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+function trade(i, baseTs) {
+  const cents = 6_000_000 + ((i * 7919) % 100_000);
+  const venue = ['binance', 'okx', 'kraken', 'bybit'][i % 4];
+  return {
+    v: 1,
+    venue,
+    symbol: 'BTC-USDT',
+    id: String(i),
+    price: `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`,
+    size: `0.${String(1 + (i % 997)).padStart(4, '0')}`,
+    side: i % 2 ? 'buy' : 'sell',
+    ts: baseTs + Math.floor(i / 10),
+    recvTs: (baseTs + Math.floor(i / 10)) * 1000 + 250,
+  };
+}
+
+function startService(schema, port, extra = {}) {
+  const child = spawn(process.execPath, [main], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      TZ: 'UTC',
+      NODE_ENV: 'production',
+      HTTP_PORT: String(port),
+      HTTP_HOST: '127.0.0.1',
+      INSTANCE_ID: `${id}-${port}`,
+      LOG_LEVEL: 'warn',
+      NATS_URL,
+      NATS_SUBJECT_PREFIX: prefix,
+      POSTGRES_URL: PG_URL,
+      POSTGRES_SCHEMA: schema,
+      POSTGRES_SLOW_QUERY_MS: '10000',
+      ...extra,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  return child;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(port, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health/readiness`)).status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(200);
+  }
+  throw new Error(`db-proxy on ${port} not ready after ${ms} ms`);
+}
+
+async function cleanup() {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await jsm.streams.delete(stream).catch(() => undefined);
+  for (const s of [ingestSchema, querySchema, copySchema]) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`).catch(() => undefined);
+}
+
+try {
+  const baseTs = Date.now() - 3_600_000;
+  const lines = [];
+  const payloads = Array.from({ length: TRADES }, (_, i) => trade(i, baseTs));
+
+  // 1. Raw COPY baseline: the same rows, COPY'd in 5,000-row batches into a plain table of the same
+  //    columns with its primary key (no partitions, no staging, no candles, no NATS).
+  await admin.query(`CREATE SCHEMA "${copySchema}"`);
+  await admin.query(`CREATE TABLE "${copySchema}".trades (venue text, symbol text, trade_id text, ts_ms bigint, price numeric, size numeric, side text, recv_us bigint, PRIMARY KEY (venue, symbol, trade_id))`);
+  const copyClient = new pg.Client({ connectionString: PG_URL });
+  await copyClient.connect();
+  let t0 = performance.now();
+  for (let i = 0; i < TRADES; i += 5000) {
+    let text = '';
+    for (const t of payloads.slice(i, i + 5000)) text += `${t.venue}\t${t.symbol}\t${t.id}\t${t.ts}\t${t.price}\t${t.size}\t${t.side}\t${t.recvTs}\n`;
+    await copyClient.query('BEGIN');
+    await pipeline(Readable.from([text]), copyClient.query(copyFrom(`COPY "${copySchema}".trades FROM STDIN`)));
+    await copyClient.query('COMMIT');
+  }
+  const copySeconds = (performance.now() - t0) / 1000;
+  await copyClient.end();
+  const copyRate = Math.round(TRADES / copySeconds);
+  log(`raw COPY: ${TRADES} rows in ${copySeconds.toFixed(2)} s = ${copyRate} rows/s`);
+
+  // 2. db-proxy ingest: the stream is filled first, then the service drains it; measured from the
+  //    first committed batch to the last (service start-up excluded).
+  await jsm.streams.add({ name: stream, subjects: [`${prefix}md.trade.>`], duplicate_window: 120_000_000_000, max_age: 3600 * 1_000_000_000 });
+  const js = nc.jetstream();
+  t0 = performance.now();
+  const pending = [];
+  for (const t of payloads) {
+    pending.push(js.publish(`${prefix}md.trade.${t.venue}.${t.symbol}`, JSON.stringify(t), { msgID: `${t.venue}:${t.symbol}:trade:${t.id}` }));
+    if (pending.length >= 1000) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+  log(`stream filled with ${TRADES} trades in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const iPort = await freePort();
+  startService(ingestSchema, iPort, { INGEST_BATCH_MAX: '5000' });
+  const inserted = async () => {
+    const r = await admin.query(`SELECT coalesce(sum(trades_inserted), 0)::bigint AS n FROM "${ingestSchema}".ingest_checkpoints`).catch(() => ({ rows: [{ n: 0 }] }));
+    return Number(r.rows[0].n);
+  };
+  let firstAt;
+  let firstCount = 0;
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const n = await inserted();
+    if (n > 0 && firstAt === undefined) {
+      firstAt = performance.now();
+      firstCount = n;
+    }
+    if (n >= TRADES) break;
+    if (Date.now() > deadline) throw new Error(`ingest incomplete after 10 min: ${n}/${TRADES}`);
+    await sleep(20);
+  }
+  const ingestSeconds = (performance.now() - firstAt) / 1000;
+  const ingestRate = Math.round((TRADES - firstCount) / ingestSeconds);
+  const stored = Number((await admin.query(`SELECT count(*) AS n FROM "${ingestSchema}".trades`)).rows[0].n);
+  log(`db-proxy ingest: ${TRADES - firstCount} trades in ${ingestSeconds.toFixed(2)} s = ${ingestRate} trades/s (${round(ingestRate / copyRate)}x raw COPY); rows stored ${stored}`);
+  // Where the time goes: the service's own histogram of batch write+commit time.
+  const metrics = await (await fetch(`http://127.0.0.1:${iPort}/metrics`)).text();
+  const metric = (name) => Number(metrics.match(new RegExp(`^${name}\\{[^}]*outcome="ok"[^}]*\\} ([0-9.e+-]+)$`, 'm'))?.[1] ?? NaN);
+  const writeSeconds = metric('cs_db_ingest_batch_seconds_sum');
+  const batches = metric('cs_db_ingest_batch_seconds_count');
+  log(`  batches ${batches}, Postgres write+commit ${round(writeSeconds)} s in total (${round((writeSeconds / ingestSeconds) * 100, 0)}% of the ingest time)`);
+  for (const c of children.splice(0)) c.kill('SIGTERM');
+
+  // 3. Range queries on >= 10M trades, generated in SQL: 4 venues x BTC-USDT over 7 days.
+  const qPort = await freePort();
+  startService(querySchema, qPort, { INGEST_ENABLED: 'false' });
+  await waitReady(qPort);
+  const days = 7;
+  const end = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+  const start = end - days * 86_400_000;
+  t0 = performance.now();
+  await admin.query(`SET search_path = "${querySchema}"`);
+  await admin.query(`SELECT cs_ensure_trades_partition(d::date) FROM generate_series($1::timestamptz, $2::timestamptz, '1 day') d`, [new Date(start).toISOString(), new Date(end).toISOString()]);
+  const spacingUs = Math.floor((days * 86_400_000_000) / (ROWS / 4));
+  await admin.query(
+    `INSERT INTO trades (venue, symbol, trade_id, day, ts, price, size, side, recv_ts)
+     SELECT (ARRAY['binance','okx','kraken','bybit'])[1 + i % 4], 'BTC-USDT', i::text,
+            (to_timestamp($1::bigint / 1000.0) + (i / 4) * $2::bigint * interval '1 microsecond') AT TIME ZONE 'UTC',
+            to_timestamp($1::bigint / 1000.0) + (i / 4) * $2::bigint * interval '1 microsecond',
+            60000 + (i % 1000) / 100.0, 0.001 * (1 + i % 97), CASE WHEN i % 2 = 0 THEN 'buy' ELSE 'sell' END,
+            to_timestamp($1::bigint / 1000.0) + (i / 4) * $2::bigint * interval '1 microsecond'
+       FROM generate_series(0, $3::bigint - 1) AS i`,
+    [start, spacingUs, ROWS],
+  );
+  await admin.query('ANALYZE trades');
+  await admin.query('RESET search_path');
+  const genSeconds = (performance.now() - t0) / 1000;
+  const total = Number((await admin.query(`SELECT count(*) AS n FROM "${querySchema}".trades`)).rows[0].n);
+  log(`generated ${total} trades in ${genSeconds.toFixed(0)} s`);
+
+  const hourQueries = async (limit) => {
+    const ms = [];
+    let rows = 0;
+    for (let q = 0; q < QUERIES; q++) {
+      const from = start + Math.floor(Math.random() * (days * 24 - 1)) * 3_600_000 + Math.floor(Math.random() * 3_600_000);
+      const venue = ['binance', 'okx', 'kraken', 'bybit'][q % 4];
+      const t = performance.now();
+      let cursor = null;
+      do {
+        const res = await fetch(`http://127.0.0.1:${qPort}/v1/trades/${venue}/BTC-USDT?from=${from}&to=${from + 3_600_000}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        if (res.status !== 200) throw new Error(`query failed: ${res.status} ${await res.text()}`);
+        const body = await res.json();
+        rows += body.items.length;
+        cursor = limit === 5000 ? body.next : null;
+      } while (cursor);
+      ms.push(performance.now() - t);
+    }
+    ms.sort((a, b) => a - b);
+    return { queries: QUERIES, rowsPerQuery: Math.round(rows / QUERIES), p50Ms: round(pct(ms, 50)), p99Ms: round(pct(ms, 99)), maxMs: round(ms.at(-1)) };
+  };
+  const firstPage = await hourQueries(1000);
+  log(`one-hour range, first page of 1,000 over HTTP: p50 ${firstPage.p50Ms} ms, p99 ${firstPage.p99Ms} ms`);
+  const wholeHour = await hourQueries(5000);
+  log(`one-hour range, every page (${wholeHour.rowsPerQuery} trades) over HTTP: p50 ${wholeHour.p50Ms} ms, p99 ${wholeHour.p99Ms} ms`);
+
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    postgres: (await admin.query('SHOW server_version')).rows[0].server_version,
+    ingest: {
+      trades: TRADES,
+      batchMax: 5000,
+      seconds: round(ingestSeconds),
+      tradesPerSecond: ingestRate,
+      rowsStored: stored,
+      targetTradesPerSecond: 100_000,
+      batches,
+      postgresWriteSeconds: round(writeSeconds),
+    },
+    rawCopy: { rows: TRADES, seconds: round(copySeconds), rowsPerSecond: copyRate },
+    ingestVsRawCopy: round(ingestRate / copyRate),
+    rangeQuery: { tableRows: total, days, instruments: 4, generatedSeconds: Math.round(genSeconds), firstPage1000: firstPage, wholeHour },
+  };
+  mkdirSync(join(root, 'benchmarks/results'), { recursive: true });
+  writeFileSync(join(root, 'benchmarks/results/db-ingest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  lines.push(
+    '# db-proxy: ingest throughput and range-query latency',
+    '',
+    `${report.date} — ${report.machine.cpus} cores (${report.machine.model}), Node ${report.machine.node}, PostgreSQL ${report.postgres}; NATS, Postgres and the service share the machine.`,
+    '',
+    '`npx nx build db-proxy && node benchmarks/db-ingest.mjs`',
+    '',
+    '| measure | result |',
+    '|---|---|',
+    `| raw COPY (same rows, 5,000-row transactions, plain table with its primary key) | ${copyRate.toLocaleString('en')} rows/s |`,
+    `| db-proxy ingest: MD_TRADES → committed rows (pull consumer, COPY to staging, INSERT … ON CONFLICT into day partitions, candles, counts, checkpoint; acked after commit) | **${ingestRate.toLocaleString('en')} trades/s** (${report.ingestVsRawCopy}x raw COPY; target 100,000) |`,
+    `| of which Postgres (write + commit of the ${batches} batches) | ${round(writeSeconds)} s of ${round(ingestSeconds)} s |`,
+    `| one-hour range on ${total.toLocaleString('en')} trades, first page (1,000 rows), HTTP | p50 ${firstPage.p50Ms} ms, **p99 ${firstPage.p99Ms} ms** (${QUERIES} random hours) |`,
+    `| one-hour range, every page (~${wholeHour.rowsPerQuery.toLocaleString('en')} trades in pages of 5,000), HTTP | p50 ${wholeHour.p50Ms} ms, p99 ${wholeHour.p99Ms} ms |`,
+    '',
+  );
+  writeFileSync(join(root, 'benchmarks/results/db-ingest.md'), lines.join('\n'));
+  log('report: benchmarks/results/db-ingest.md');
+} finally {
+  await cleanup();
+  await nc.close();
+  await admin.end();
+}
