@@ -6,6 +6,7 @@ import { NearCacheModule } from '../near-cache/near-cache.module';
 import { NearCacheService } from '../near-cache/near-cache.service';
 import { RedisStore } from '../store/redis-store';
 import { CacheMetrics } from '../telemetry/cache-metrics';
+import { HttpTuningService } from './http-tuning.service';
 import { MarketController } from './market.controller';
 import { MarketNatsService } from './market-nats.service';
 import { MarketQueries } from './market-queries';
@@ -23,6 +24,7 @@ import { PointReader } from './point-reader';
         new MarketQueries(r, near.caches.market, s, c.CACHE_BOOK_DEPTH),
     },
     MarketNatsService,
+    HttpTuningService,
   ],
   exports: [PointReader],
 })

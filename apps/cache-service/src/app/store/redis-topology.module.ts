@@ -52,7 +52,6 @@ export function createTopologyClient(config: TopologyConfig, name: string): Redi
       keyPrefix: config.REDIS_KEY_PREFIX,
       sentinels: config.REDIS_SENTINELS,
       name: config.REDIS_SENTINEL_NAME,
-      sentinelPassword: config.REDIS_PASSWORD,
       retryStrategy: () => backoff.next(),
     });
   }
