@@ -20,14 +20,39 @@ const infra = [
   ['Postgres', process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'],
 ];
 
+// The simulator serves every venue on its own port with the venue's real paths; the gateway carries
+// trades, L1 and L2 of the simulator's symbols on every venue it has an adapter for (the registry
+// decides: a venue without one is logged and skipped).
+const SIM_SYMBOLS = process.env.SIM_SYMBOLS ?? 'BTC-USDT,ETH-USDT';
+const SIM_VENUES = {
+  binance: { port: 9101, ws: '/ws' },
+  coinbase: { port: 9102, ws: '/' },
+  kraken: { port: 9103, ws: '/v2' },
+  okx: { port: 9104, ws: '/ws/v5/public' },
+  bybit: { port: 9105, ws: '/v5/public/spot' },
+};
+const gatewayEnv = {
+  GATEWAY_FEEDS: Object.keys(SIM_VENUES)
+    .map((v) => `${v}:${SIM_SYMBOLS}`)
+    .join(';'),
+  GATEWAY_CHANNELS: 'trades,l1,l2',
+  ...Object.fromEntries(
+    Object.entries(SIM_VENUES).flatMap(([v, { port, ws }]) => [
+      [`${v.toUpperCase()}_WS_URL`, `ws://127.0.0.1:${port}${ws}`],
+      [`${v.toUpperCase()}_REST_URL`, `http://127.0.0.1:${port}`],
+    ]),
+  ),
+};
+
 const services = [
-  { name: 'exchange-simulator', main: 'dist/tools/exchange-simulator/main.js', port: 9100, health: '/health', env: {} },
+  { name: 'exchange-simulator', main: 'dist/tools/exchange-simulator/main.js', port: 9100, health: '/health', env: { SIM_SYMBOLS } },
   {
     name: 'market-data-gateway',
     main: 'dist/apps/market-data-gateway/main.js',
     port: 3001,
     health: '/health/readiness',
-    env: { SIMULATOR_URL: 'http://127.0.0.1:9100' },
+    // Explicit settings of the caller (GATEWAY_FEEDS=…) win over the simulator wiring.
+    env: Object.fromEntries(Object.entries(gatewayEnv).filter(([k]) => process.env[k] === undefined)),
   },
   { name: 'cache-service', main: 'dist/apps/cache-service/main.js', port: 3002, health: '/health/readiness', env: {} },
   { name: 'db-proxy', main: 'dist/apps/db-proxy/main.js', port: 3003, health: '/health/readiness', env: {} },
@@ -47,6 +72,10 @@ function reachable(url) {
       resolve(false);
     });
   });
+}
+
+function findOnPath(command) {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, command)));
 }
 
 const colors = [36, 33, 35, 32, 34];
@@ -100,7 +129,16 @@ async function main() {
   setTimeout(() => {
     console.log('\nCryptoScalp is running:');
     for (const s of services) console.log(`  ${s.name.padEnd(20)} http://127.0.0.1:${s.port}${s.health}`);
-    console.log('  instances            http://127.0.0.1:3000/api/instances\nCtrl-C stops everything.\n');
+    console.log('  instances            http://127.0.0.1:3000/api/instances');
+    console.log('  gateway feeds        http://127.0.0.1:3001/v1/feeds   (book: /v1/book/binance/BTC-USDT?depth=5)');
+    const prefix = process.env.NATS_SUBJECT_PREFIX ?? '';
+    console.log(`\nLive normalized market data on NATS (${infra[0][1]}):`);
+    if (findOnPath('nats')) console.log(`  nats sub '${prefix}md.>'`);
+    else
+      console.log(
+        `  node -e "const {connect}=require('nats');connect({servers:'${infra[0][1]}'}).then(async nc=>{for await (const m of nc.subscribe('${prefix}md.>'))console.log(m.subject,new TextDecoder().decode(m.data))})"`,
+      );
+    console.log('Ctrl-C stops everything.\n');
   }, 3000);
 }
 
