@@ -66,6 +66,19 @@ describe('monitor: kill, silence, stale feed (production build, real NATS)', () 
     expect(await instanceStatus(monitor.url, 'c1')).toBe('pass');
   }, 60_000);
 
+  it('an instance that shuts down cleanly (readiness draining, then gone) disappears without an alert', async () => {
+    // A real platform service (another monitor build) as the instance: SIGTERM drains, then exits 0.
+    const other = await startMonitor({ INSTANCE_ID: 'mon-b', NATS_SUBJECT_PREFIX: ns.subjectPrefix, POSTGRES_SCHEMA: `${ns.schema}b`, SHUTDOWN_DRAIN_MS: '1500', MONITOR_HISTORY: 'false' });
+    await waitFor(async () => (await instanceStatus(monitor.url, 'mon-b')) === 'pass', 20_000);
+    expect(await other.stop('SIGTERM')).toBe(0);
+    await waitFor(async () => (await instanceStatus(monitor.url, 'mon-b')) === undefined, 10_000);
+    await evaluationsPass(monitor.url, 8);
+    expect(await instanceStatus(monitor.url, 'mon-b')).toBeUndefined();
+    expect(hook.alerts().filter((a) => a.labels['instance'] === 'mon-b' || a.labels['service'] === 'monitor')).toEqual([]);
+    const alerts = (await getJson(`${monitor.url}/api/alerts`)).body.alerts;
+    expect(alerts.filter((a: any) => a.labels.instance === 'mon-b')).toEqual([]);
+  }, 60_000);
+
   it('write endpoints need the bearer token; a silence stops notifications', async () => {
     const body = { matchers: [{ name: 'service', value: 'db-proxy' }], duration: '10m', comment: 'planned failover test', createdBy: 'jest' };
     const post = (b: unknown, token?: string) =>

@@ -112,6 +112,41 @@ describe('alerting: rules, state machine, grouping, inhibition, silences', () =>
     for (const a of inhibited) expect(a.inhibitedBy).toContain(dep?.fingerprint);
   });
 
+  it('a venue down is one VenueDown notification; its per-symbol staleness alerts are inhibited', () => {
+    const rules = AlertingConfigSchema.parse({
+      rules: [
+        { name: 'VenueDown', kind: 'health', scope: 'venue' },
+        { name: 'FeedStale', kind: 'anomaly', detector: 'staleness' },
+      ],
+    }).rules;
+    const engine = new AlertEngine([], 60_000);
+    const stale = (symbol: string) => ({
+      detector: 'staleness' as const,
+      subject: 'feed' as const,
+      labels: { venue: 'kraken', symbol },
+      message: `kraken ${symbol} stale`,
+      value: 9000,
+      expected: 5000,
+      since: 0,
+      causes: ['venue:kraken', 'instance:market-data-gateway/g1', 'service:market-data-gateway'],
+    });
+    const feeds = ['BTC-USD', 'ETH-USD', 'SOL-USD'].map((symbol) => ({ key: `kraken/${symbol}`, venue: 'kraken', symbol, state: 'connected', health: 'warn' as const, lastMessageAt: 0, ageMs: 9000, rate: 0, rates: {}, seq: null, latencyMs: null, counters: {}, instances: [], anomalies: [stale(symbol)], updatedAt: 0 }));
+    const ctx: EvalContext = {
+      now: 0,
+      snapshot: snapshot([]),
+      feeds,
+      venues: [{ venue: 'kraken', health: 'fail', symbols: 3, pass: 0, warn: 3, fail: 0, rate: 0 }],
+      instanceAnomalies: [],
+      metrics: { values: () => [], rates: () => [] },
+    };
+    const alerts = engine.evaluate(evaluateRules(rules, ctx), [], 0);
+    const venue = alerts.find((a) => a.rule === 'VenueDown');
+    expect(venue).toMatchObject({ state: 'firing', labels: { venue: 'kraken' }, inhibitedBy: [] });
+    const symbols = alerts.filter((a) => a.rule === 'FeedStale');
+    expect(symbols).toHaveLength(3);
+    for (const a of symbols) expect(a.inhibitedBy).toEqual([venue?.fingerprint]);
+  });
+
   it('the only instance of a service going down is one alert (the service), not two', () => {
     const { step, sent } = harness();
     const s = snapshot([inst('db-proxy', 'd1', 'fail')]);

@@ -67,11 +67,6 @@ export class DiscoveryService implements OnApplicationBootstrap, OnApplicationSh
     if (this.directory.markStopping(key)) this.logger.log(`${key} is shutting down cleanly`);
   }
 
-  /** A stopping instance no longer answers: forget it. */
-  forget(key: string): void {
-    this.directory.remove(key);
-  }
-
   private onEvent(event: ServiceEvent): void {
     if (SHUTDOWN_EVENT_KINDS.includes(event.kind)) this.markStopping(`${event.service}/${event.instance}`);
   }

@@ -90,11 +90,6 @@ export class InstanceDirectory {
     return true;
   }
 
-  /** A stopping instance that went quiet is gone: forget it now (no alert). */
-  remove(key: string): void {
-    this.instances.delete(key);
-  }
-
   get(key: string): Stored | undefined {
     return this.instances.get(key);
   }

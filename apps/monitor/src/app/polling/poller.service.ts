@@ -38,17 +38,15 @@ export class PollerService implements OnApplicationBootstrap, OnApplicationShutd
   /** One poll of every instance not already being polled. */
   round(): void {
     for (const inst of this.discovery.instances()) {
-      if (this.inFlight.has(inst.key)) continue;
+      // A stopping instance is left alone: a poll every few seconds on a keep-alive connection
+      // would keep its HTTP server from closing. It is forgotten once its heartbeats stop.
+      if (inst.stopping || this.inFlight.has(inst.key)) continue;
       this.inFlight.add(inst.key);
       void probeHealth(inst.healthUrl, this.options.pollTimeoutMs)
         .then((obs) => {
           this.polls.inc({ outcome: obs.reachable ? obs.status : 'unreachable' });
           if (obs.draining) this.discovery.markStopping(inst.key);
-          // A stopping instance that no longer answers is gone: no alert, no fail.
-          if (inst.stopping && !obs.reachable) {
-            this.discovery.forget(inst.key);
-            return;
-          }
+          if (obs.draining) return;
           this.aggregation.observe(inst.key, obs, inst.source === 'heartbeat' ? inst.reportedStatus : undefined);
         })
         .finally(() => this.inFlight.delete(inst.key));
