@@ -8,6 +8,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 
+import { EventPublisher } from './event-publisher';
 import { NatsTransportServer } from './nats-transport.server';
 import { PLATFORM_OPTIONS } from './platform.constants';
 import type { PlatformOptions } from './platform.types';
@@ -36,6 +37,9 @@ export async function startService(
     bufferLogs: true,
     abortOnError: false,
     logger: opts.logs === false ? false : undefined,
+    // After the drain, keep-alive connections held by pollers (the monitor, Prometheus, load
+    // balancers) are closed, so shutdown never waits for them.
+    forceCloseConnections: true,
   });
   if (opts.logs !== false) app.useLogger(app.get(Logger));
   const options = app.get<PlatformOptions>(PLATFORM_OPTIONS);
@@ -69,6 +73,8 @@ export async function startService(
     closing ??= (async () => {
       log.log(`${signal}: readiness now 503, draining for ${config.SHUTDOWN_DRAIN_MS} ms`);
       health.startDraining();
+      // Tell the monitor this is a clean shutdown (it removes the instance without an alert).
+      app.get(EventPublisher).publish('shutdown', 'info', `${service} instance ${config.INSTANCE_ID} is shutting down (${signal})`, { signal });
       await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS));
       await app.close();
     })();
