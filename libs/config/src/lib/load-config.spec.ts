@@ -121,5 +121,12 @@ describe('configuration errors never print secrets', () => {
     expect(message).toContain('NATS_PASSWORD: expected at least 12 characters (got a value of 7 characters (hidden))');
     expect(message).toContain('API_KEY');
     expect(message).not.toContain('hunter2');
+    let passphrase = '';
+    try {
+      loadConfig(z.object({ COINBASE_API_PASSPHRASE: z.string().length(40, 'expected 40 characters') }), { env: { COINBASE_API_PASSPHRASE: 'open-sesame' } });
+    } catch (err) {
+      passphrase = (err as Error).message;
+    }
+    expect(passphrase).toContain('COINBASE_API_PASSPHRASE: expected 40 characters (got a value of 11 characters (hidden))');
   });
 });

@@ -1,6 +1,6 @@
 /** Variables whose value is a secret: never printed, whatever is wrong with them. */
 export function isSecretName(name: string): boolean {
-  return /(PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIALS?|PRIVATE_KEY|API_KEY|(^|_)KEY$)/i.test(name);
+  return /(PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|CREDENTIALS?|PRIVATE_KEY|API_KEY|(^|_)KEY$)/i.test(name);
 }
 
 /**
