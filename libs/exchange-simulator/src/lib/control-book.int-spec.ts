@@ -130,4 +130,50 @@ describe('control API: the book, a market standing still, distinct trades sent',
     a.close();
     b.close();
   });
+
+  it('tradesSent matches the distinct trades a subscriber received on every venue (batched trade frames included)', async () => {
+    const all = await startSimulator({
+      controlPort: 0,
+      ports: { coinbase: 0, kraken: 0, okx: 0, bybit: 0 },
+      venues: ['coinbase', 'kraken', 'okx', 'bybit'],
+      rate: 400,
+      seed: 8,
+    });
+    try {
+      const clients = {
+        coinbase: await RecordingClient.connect(all.endpoints.coinbase.ws),
+        kraken: await RecordingClient.connect(all.endpoints.kraken.ws),
+        okx: await RecordingClient.connect(all.endpoints.okx.ws),
+        bybit: await RecordingClient.connect(all.endpoints.bybit.ws),
+      };
+      clients.coinbase.send({ type: 'subscribe', product_ids: ['ETH-USDT'], channels: ['matches'] });
+      clients.kraken.send({ method: 'subscribe', params: { channel: 'trade', symbol: ['ETH/USDT'], snapshot: false } });
+      clients.okx.send({ op: 'subscribe', args: [{ channel: 'trades', instId: 'ETH-USDT' }] });
+      clients.bybit.send({ op: 'subscribe', args: ['publicTrade.ETHUSDT'] });
+      // Trade ids as each venue writes them (Coinbase last_match repeats an older trade: left out).
+      const ids: Record<keyof typeof clients, () => number[]> = {
+        coinbase: () => clients.coinbase.json().flatMap((m) => (m['type'] === 'match' ? [Number(m['trade_id'])] : [])),
+        kraken: () =>
+          clients.kraken.json().flatMap((m) => (m['channel'] === 'trade' ? (m['data'] as any[]).map((d) => Number(d.trade_id)) : [])),
+        okx: () =>
+          clients.okx
+            .json()
+            .flatMap((m) => (m['arg']?.channel === 'trades' && m['data'] ? (m['data'] as any[]).map((d) => Number(d.tradeId)) : [])),
+        bybit: () =>
+          clients.bybit.json().flatMap((m) => (m['topic'] === 'publicTrade.ETHUSDT' ? (m['data'] as any[]).map((d) => Number(d.i)) : [])),
+      };
+      const venues = Object.keys(clients) as (keyof typeof clients)[];
+      await until(() => venues.every((v) => ids[v]().length >= 20), 15_000, '20 trades on every venue');
+      all.setRate({ rate: 0 });
+      const truth = (await json(`${all.controlUrl}/api/ground-truth`)).venues;
+      await until(() => venues.every((v) => ids[v]().includes(truth[v]['ETH-USDT'].lastTradeId)), 10_000, 'the last trades to arrive');
+      const after = (await json(`${all.controlUrl}/api/ground-truth`)).venues;
+      expect(Object.fromEntries(venues.map((v) => [v, after[v]['ETH-USDT'].tradesSent]))).toEqual(
+        Object.fromEntries(venues.map((v) => [v, new Set(ids[v]()).size])),
+      );
+      for (const c of Object.values(clients)) c.close();
+    } finally {
+      await all.stop();
+    }
+  }, 40_000);
 });
