@@ -10,9 +10,9 @@
 // in time; keys and subjects live in a fresh namespace, deleted at the end.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -160,6 +160,7 @@ async function nearCache() {
     logLevel: 'error',
   });
   const { NearCache } = await import(pathToFileURL(out).href);
+  rmSync(out, { force: true });
   const measure = (get) => {
     const lat = [];
     const keys = Array.from({ length: 1000 }, (_, i) => `l1:{binance:S${i}-USDT}`);
@@ -186,6 +187,122 @@ async function nearCache() {
   }
   const map = new Map(Array.from({ length: 1000 }, (_, i) => [`l1:{binance:S${i}-USDT}`, value]));
   return { unit: 'µs per get (hrtime around each call)', ...results, baselineMap: measure((k) => map.get(k)) };
+}
+
+/**
+ * CPU cost of ingest in process, without NATS or Redis: decode + validate + apply every update, and
+ * collect the conflated batch (serialization) every 600 updates — a 10 ms window at 60,000/s.
+ */
+async function ingestCpu() {
+  const out = join(root, 'tmp', `cs-bench-ingest-${process.pid}.mjs`); // inside the workspace: node_modules resolve
+  buildSync({
+    stdin: {
+      contents: "export { marketDataDecoder } from './ingest/md-decoder'; export { MarketState } from './ingest/market-state';",
+      resolveDir: join(root, 'apps/cache-service/src/app'),
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile: out,
+    logLevel: 'error',
+  });
+  const { marketDataDecoder, MarketState } = await import(pathToFileURL(out).href);
+  rmSync(out, { force: true });
+  const enc = new TextEncoder();
+  const decoder = marketDataDecoder({ index: 0, count: 1 });
+  const state = new MarketState({
+    bookDepth: 20,
+    tradesMaxLen: 1000,
+    candlesKeep: { '1s': 600, '1m': 1440 },
+    l1TtlMs: 60_000,
+    bookTtlMs: 60_000,
+    historyTtlMs: 3_600_000,
+    bboStaleMs: 5000,
+    maxPendingTrades: 1_000_000,
+    maxInstruments: 10_000,
+  });
+  const venues = ['binance', 'coinbase', 'kraken', 'okx', 'bybit'];
+  const insts = venues.flatMap((venue) => Array.from({ length: 20 }, (_, s) => ({ venue, symbol: `S${s}-USDT`, seq: 1, l2: 1, trade: 0 })));
+  for (const i of insts) {
+    const lv = Array.from({ length: 20 }, (_, k) => [(100 - k * 0.1).toFixed(1), '1.5']);
+    const la = Array.from({ length: 20 }, (_, k) => [(100.1 + k * 0.1).toFixed(1), '2.5']);
+    const m = decoder.decode(
+      enc.encode(
+        JSON.stringify({ v: 1, venue: i.venue, symbol: i.symbol, snapshot: true, bids: lv, asks: la, seq: 1, ts: Date.now(), recvTs: 1 }),
+      ),
+      'md.>',
+    );
+    state.applyL2(m.m);
+  }
+  const generate = (count) => {
+    const out = [];
+    for (let n = 0; n < count; n++) {
+      const i = insts[n % insts.length];
+      const r = n % 10;
+      const ts = Date.now();
+      let m;
+      if (r < 7) {
+        i.seq++;
+        m = {
+          v: 1,
+          venue: i.venue,
+          symbol: i.symbol,
+          bidPx: (100 + (i.seq % 7) * 0.1).toFixed(1),
+          bidSz: '1',
+          askPx: (100.8 + (i.seq % 7) * 0.1).toFixed(1),
+          askSz: '2',
+          seq: i.seq,
+          ts,
+          recvTs: ts * 1000,
+        };
+      } else if (r < 9) {
+        const prevSeq = i.l2++;
+        m = {
+          v: 1,
+          venue: i.venue,
+          symbol: i.symbol,
+          snapshot: false,
+          bids: [[(100 - (i.l2 % 20) * 0.1).toFixed(1), `${(i.l2 % 5) + 1}`]],
+          asks: [],
+          seq: i.l2,
+          prevSeq,
+          ts,
+          recvTs: ts * 1000,
+        };
+      } else {
+        i.trade++;
+        m = { v: 1, venue: i.venue, symbol: i.symbol, id: `${i.trade}`, price: '100.1', size: '0.5', side: 'buy', ts, recvTs: ts * 1000 };
+      }
+      out.push(enc.encode(JSON.stringify(m)));
+    }
+    return out;
+  };
+  const run = (bytes) => {
+    let commands = 0;
+    const t0 = process.hrtime.bigint();
+    for (let n = 0; n < bytes.length; n++) {
+      const u = decoder.decode(bytes[n], 'md.>');
+      if (u.kind === 'l1') state.applyL1(u.m);
+      else if (u.kind === 'l2') state.applyL2(u.m);
+      else if (u.kind === 'trade') state.applyTrade(u.m);
+      if (n % 600 === 599) commands += state.collect().commands.length;
+    }
+    commands += state.collect().commands.length;
+    return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, commands };
+  };
+  run(generate(50_000)); // warm-up
+  const bytes = generate(300_000);
+  const r = run(bytes);
+  const ignored = Object.values(state.counters.ignored).reduce((a, b) => a + b, 0);
+  return {
+    updates: bytes.length,
+    microsecondsPerUpdate: Math.round((r.seconds / bytes.length) * 1e6 * 100) / 100,
+    updatesPerCpuSecond: Math.round(bytes.length / r.seconds),
+    conflationRatio: Math.round((bytes.length / r.commands) * 100) / 100,
+    ignored,
+  };
 }
 
 /** Requests at a fixed rate over keep-alive connections; latency from send to the last byte. */
@@ -340,7 +457,12 @@ async function main() {
   const subjectPrefix = `${id}.`;
   const report = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      node: process.version,
+      loadAverageAtStart: loadavg().map((l) => Math.round(l * 10) / 10),
+    },
     seconds,
     command: 'npx nx build cache-service && node benchmarks/cache-service.mjs',
   };
@@ -351,6 +473,8 @@ async function main() {
   report.baselineRedisBenchmark = redisBenchmark();
   console.log('near cache in process…');
   report.nearCache = await nearCache();
+  console.log('ingest CPU cost in process…');
+  report.ingestCpu = await ingestCpu();
 
   console.log('starting cache-service…');
   const port = 19800 + Math.floor(Math.random() * 150);
@@ -424,6 +548,7 @@ async function main() {
     await redis.quit();
   }
 
+  report.machine.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 10) / 10);
   mkdirSync(join(root, 'benchmarks/results'), { recursive: true });
   writeFileSync(join(root, 'benchmarks/results/cache-service.json'), `${JSON.stringify(report, null, 2)}\n`);
   const r = report;
@@ -432,7 +557,7 @@ async function main() {
   const lines = [
     `# cache-service benchmark (${r.date})`,
     '',
-    `Machine: ${r.machine.cpus} cores, ${r.machine.model}, Node ${r.machine.node} (shared with other work while it ran). Phases of ${seconds} s; service, baselines and client on 127.0.0.1; real NATS and Redis. \`${r.command}\``,
+    `Machine: ${r.machine.cpus} cores, ${r.machine.model}, Node ${r.machine.node}, shared with other work while it ran: load average ${r.machine.loadAverageAtStart[0]} at start, ${r.machine.loadAverageAtEnd[0]} at the end (1 min) on ${r.machine.cpus} cores — a bare Node HTTP server and redis-benchmark, measured in the same run, show how much that costs. Phases of ${seconds} s; service, baselines and client on 127.0.0.1; real NATS and Redis. \`${r.command}\``,
     '',
     '## Updates applied into Redis',
     '',
@@ -442,6 +567,7 @@ async function main() {
     `| received and applied to the in-memory state | ${r.ingest.receivedPerSecond} | data-plane drops: ${r.ingest.droppedByDataPlane}, ignored: ${r.ingest.ignored} |`,
     `| **updates applied into Redis** | **${r.ingest.appliedIntoRedisPerSecond}** | target ≥ 50,000/s |`,
     `| Redis commands written | ${r.ingest.redisCommandsPerSecond} | conflation ratio ${r.ingest.conflationRatio} updates per command; ${r.ingest.flushesPerSecond} flushes/s, ${r.ingest.meanCommandsPerFlush} commands each; mean apply lag ${r.ingest.meanApplyLagMs} ms |`,
+    `| in process, no NATS or Redis: decode + validate + apply + collect (CPU cost ${r.ingestCpu.microsecondsPerUpdate} µs per update) | ${r.ingestCpu.updatesPerCpuSecond} | one core; conflation ${r.ingestCpu.conflationRatio}, ignored ${r.ingestCpu.ignored} |`,
     `| baseline: raw ioredis pipelined SET (1 command per update) | ${r.baselineIoredis.pipelinedSetsPerSecond} | batches of 1,000 |`,
     rb.skipped
       ? `| baseline: redis-benchmark | – | ${rb.skipped} |`

@@ -249,6 +249,14 @@ describe('cache-service API (real NATS and Redis, in process)', () => {
     expect(await requestJson(nc, `${P}cache.l1`, { venue: 'x' })).toEqual({ status: 400, error: expect.stringMatching(/^venue:/) });
   });
 
+  it('answers a malformed or oversized request body with a 4xx, never a 500', async () => {
+    const put = (body: string) =>
+      fetch(`${cache.url}/v1/kv/sessions/x`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+    expect((await put('{"value": ')).status).toBe(400);
+    expect((await put(JSON.stringify({ value: 'x'.repeat(2_000_000) }))).status).toBe(413);
+    expect((await put('[1,2]')).status).toBe(400);
+  });
+
   it('drops malformed market data (counted) and keeps serving', async () => {
     publishJson(nc, `${P}md.l1.binance.BTC-USDT`, 'hello');
     publishJson(nc, `${P}md.l1.binance.BTC-USDT`, {
