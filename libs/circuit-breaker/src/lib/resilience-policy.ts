@@ -21,6 +21,8 @@ import {
   wrap,
 } from 'cockatiel';
 
+import type { HealthStatus } from './health-status';
+
 /** How the breaker decides to open. */
 export type BreakerWindow =
   /** Open after N failures in a row. */
@@ -56,7 +58,6 @@ export interface PolicyOptions {
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
-export type PolicyHealth = 'pass' | 'warn' | 'fail';
 
 const STATE_NAMES: Record<CircuitState, BreakerState> = {
   [CircuitState.Closed]: 'closed',
@@ -126,7 +127,7 @@ export class ResiliencePolicy {
     return Date.now() - this.lastChange;
   }
 
-  health(): PolicyHealth {
+  health(): HealthStatus {
     const state = this.state;
     if (state === 'closed') return 'pass';
     if (state === 'half-open') return 'warn';

@@ -1,4 +1,6 @@
-export type HealthStatus = 'pass' | 'warn' | 'fail';
+import type { HealthStatus } from '@cryptoscalp/circuit-breaker';
+
+export type { HealthStatus };
 
 /** What one component check reports (IETF health-check draft fields). */
 export interface ComponentResult {

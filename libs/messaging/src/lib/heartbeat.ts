@@ -1,5 +1,5 @@
 import { encodeJson } from './codec';
-import type { HealthState, Heartbeat } from './messages';
+import type { HealthStatus, Heartbeat } from './messages';
 import type { NatsConnector } from './nats-connection';
 import type { Subjects } from './subjects';
 
@@ -11,7 +11,7 @@ export interface HeartbeatOptions {
   healthUrl: string | (() => string);
   intervalMs: number;
   /** Current overall health; called once per beat. */
-  status: () => HealthState;
+  status: () => HealthStatus;
 }
 
 /**

@@ -1,6 +1,11 @@
+import { HEALTH_STATUSES, type HealthStatus } from '@cryptoscalp/circuit-breaker';
+
 import { z } from 'zod';
 
 import { SYMBOL_PATTERN, VENUES } from './venues';
+
+/** Tri-state health carried by heartbeats (one name everywhere: `HealthStatus`). */
+export type { HealthStatus };
 
 /**
  * Normalized market-data messages, version 1 (see docs/architecture.md).
@@ -70,8 +75,6 @@ export const StatusSchema = z.object({
 });
 export type FeedStatus = z.infer<typeof StatusSchema>;
 
-export const HEALTH_STATES = ['pass', 'warn', 'fail'] as const;
-export type HealthState = (typeof HEALTH_STATES)[number];
 
 export const HeartbeatSchema = z.object({
   v: z.literal(1),
@@ -79,7 +82,7 @@ export const HeartbeatSchema = z.object({
   instance: z.string().min(1),
   version: z.string(),
   healthUrl: z.string().url(),
-  status: z.enum(HEALTH_STATES),
+  status: z.enum(HEALTH_STATUSES),
   startedAt: epochMs,
   time: epochMs,
 });

@@ -1,4 +1,4 @@
-import { type HealthState, NatsConnector } from '@cryptoscalp/messaging';
+import { type HealthStatus, NatsConnector } from '@cryptoscalp/messaging';
 import { MetricsRegistry } from '@cryptoscalp/metrics';
 
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
@@ -55,7 +55,7 @@ export class AggregationService implements OnApplicationBootstrap, OnApplication
     this.listeners.push({ name, fn });
   }
 
-  observe(key: string, obs: Observation, initial?: HealthState): void {
+  observe(key: string, obs: Observation, initial?: HealthStatus): void {
     this.aggregator.observe(key, obs, obs.time, initial);
   }
 

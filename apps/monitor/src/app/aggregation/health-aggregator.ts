@@ -1,4 +1,4 @@
-import type { HealthState } from '@cryptoscalp/messaging';
+import type { HealthStatus } from '@cryptoscalp/messaging';
 
 import type { InstanceRecord } from '../discovery/instance-directory';
 import { type DampedState, type DamperOptions, FlapDamper } from '../polling/flap-damper';
@@ -15,7 +15,7 @@ interface TargetState {
   componentStates: Map<string, DampedState>;
 }
 
-const worse = (a: HealthState, b: HealthState): HealthState => (a === 'fail' || b === 'fail' ? 'fail' : a === 'warn' || b === 'warn' ? 'warn' : 'pass');
+const worse = (a: HealthStatus, b: HealthStatus): HealthStatus => (a === 'fail' || b === 'fail' ? 'fail' : a === 'warn' || b === 'warn' ? 'warn' : 'pass');
 
 /**
  * Rolls polls and heartbeats up into one tri-state picture: components (damped), instances
@@ -24,7 +24,7 @@ const worse = (a: HealthState, b: HealthState): HealthState => (a === 'fail' || 
  */
 export class HealthAggregator {
   private readonly targets = new Map<string, TargetState>();
-  private readonly serviceSince = new Map<string, { status: HealthState; since: number }>();
+  private readonly serviceSince = new Map<string, { status: HealthStatus; since: number }>();
 
   /** `startupGraceMs`: a new instance that has not passed yet is `starting` this long (booting services connect first). */
   constructor(
@@ -33,7 +33,7 @@ export class HealthAggregator {
   ) {}
 
   /** `initial`: where the damping starts (the status the instance reported in its heartbeat). */
-  observe(key: string, obs: Observation, now = obs.time, initial?: HealthState): void {
+  observe(key: string, obs: Observation, now = obs.time, initial?: HealthStatus): void {
     let t = this.targets.get(key);
     if (!t) {
       t = { everPassed: false, damper: new FlapDamper(this.damping, initial, now), components: new Map(), componentStates: new Map() };
@@ -74,7 +74,7 @@ export class HealthAggregator {
     const instances = records.map((r) => this.instanceView(r, now));
     const services = this.serviceViews(instances, now);
     const rootCauses = findRootCauses(instances, monitorSees);
-    let status: HealthState = 'pass';
+    let status: HealthStatus = 'pass';
     for (const s of services) status = worse(status, s.status);
     if (monitorSees.length) status = 'fail';
     const primary = rootCauses.find((c) => c.primary);
@@ -129,7 +129,7 @@ export class HealthAggregator {
       const dep = dependencyOf(c.name, reachable);
       if (dep) c.dependency = dep;
     }
-    const heartbeatStatus: HealthState = r.stale ? 'fail' : 'pass';
+    const heartbeatStatus: HealthStatus = r.stale ? 'fail' : 'pass';
     const polled = t?.damped;
     const status = r.stopping ? 'pass' : polled ? worse(polled.state, heartbeatStatus) : worse(r.reportedStatus, heartbeatStatus);
     const since = polled?.since ?? r.startedAt;
@@ -182,7 +182,7 @@ export class HealthAggregator {
     for (const [name, list] of byService) {
       const counts = { total: list.length, pass: 0, warn: 0, fail: 0 };
       for (const i of list) counts[i.status]++;
-      const status: HealthState = counts.pass + counts.warn === 0 ? 'fail' : counts.warn + counts.fail > 0 ? 'warn' : 'pass';
+      const status: HealthStatus = counts.pass + counts.warn === 0 ? 'fail' : counts.warn + counts.fail > 0 ? 'warn' : 'pass';
       const prev = this.serviceSince.get(name);
       const since = prev && prev.status === status ? prev.since : now;
       this.serviceSince.set(name, { status, since });

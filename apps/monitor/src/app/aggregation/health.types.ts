@@ -1,8 +1,8 @@
-import type { HealthState } from '@cryptoscalp/messaging';
+import type { HealthStatus } from '@cryptoscalp/messaging';
 
 export interface ComponentView {
   name: string;
-  status: HealthState;
+  status: HealthStatus;
   critical: boolean;
   output?: string;
   observedValue?: number | string | boolean;
@@ -20,10 +20,10 @@ export interface InstanceView {
   healthUrl: string;
   source: 'heartbeat' | 'static';
   /** Damped tri-state: readiness polls, heartbeat freshness. */
-  status: HealthState;
+  status: HealthStatus;
   /** When `status` was entered (epoch ms). */
   since: number;
-  reportedStatus: HealthState;
+  reportedStatus: HealthStatus;
   stale: boolean;
   stopping: boolean;
   /** New and not yet passing, within the startup grace: shown, never alerted on. */
@@ -42,7 +42,7 @@ export interface InstanceView {
 
 export interface ServiceView {
   name: string;
-  status: HealthState;
+  status: HealthStatus;
   since: number;
   instances: { total: number; pass: number; warn: number; fail: number };
   flapping: boolean;
@@ -53,7 +53,7 @@ export interface ServiceView {
 export interface RootCause {
   /** `nats`, `redis`, `postgres`, `venue:<venue>`. */
   dependency: string;
-  status: HealthState;
+  status: HealthStatus;
   instances: string[];
   services: string[];
   /** Not explained by a broader cause listed before it. */
@@ -63,7 +63,7 @@ export interface RootCause {
 
 export interface HealthSnapshot {
   time: number;
-  status: HealthState;
+  status: HealthStatus;
   output?: string;
   services: ServiceView[];
   instances: InstanceView[];

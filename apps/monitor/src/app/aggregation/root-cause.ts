@@ -1,4 +1,4 @@
-import type { HealthState } from '@cryptoscalp/messaging';
+import type { HealthStatus } from '@cryptoscalp/messaging';
 
 import type { InstanceView, RootCause } from './health.types';
 
@@ -26,8 +26,8 @@ const rank = (dep: string) => {
  * `monitorSees` adds what the monitor observes itself (its own NATS connection down).
  */
 export function findRootCauses(instances: InstanceView[], monitorSees: { dependency: string; output: string }[] = []): RootCause[] {
-  const byDep = new Map<string, { status: HealthState; instances: Set<string>; services: Set<string>; outputs: Set<string> }>();
-  const add = (dep: string, status: HealthState, inst: InstanceView | undefined, output?: string) => {
+  const byDep = new Map<string, { status: HealthStatus; instances: Set<string>; services: Set<string>; outputs: Set<string> }>();
+  const add = (dep: string, status: HealthStatus, inst: InstanceView | undefined, output?: string) => {
     const entry = byDep.get(dep) ?? { status: 'warn', instances: new Set<string>(), services: new Set<string>(), outputs: new Set<string>() };
     if (status === 'fail') entry.status = 'fail';
     if (inst) {

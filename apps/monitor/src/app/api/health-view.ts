@@ -1,4 +1,4 @@
-import type { HealthState } from '@cryptoscalp/messaging';
+import type { HealthStatus } from '@cryptoscalp/messaging';
 
 import { Injectable } from '@nestjs/common';
 
@@ -9,7 +9,7 @@ import { FeedsService } from '../feeds/feeds.service';
 interface Check {
   componentId: string;
   componentType: string;
-  status: HealthState;
+  status: HealthStatus;
   observedValue?: number | string;
   observedUnit?: string;
   output?: string;
@@ -17,7 +17,7 @@ interface Check {
 }
 
 export interface AggregateHealthBody {
-  status: HealthState;
+  status: HealthStatus;
   version: '1';
   serviceId: 'cryptoscalp';
   description: string;

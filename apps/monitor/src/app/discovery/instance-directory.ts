@@ -1,4 +1,4 @@
-import type { HealthState, Heartbeat } from '@cryptoscalp/messaging';
+import type { HealthStatus, Heartbeat } from '@cryptoscalp/messaging';
 
 export interface InstanceRecord {
   /** `<service>/<instance>`: unique across services. */
@@ -11,9 +11,9 @@ export interface InstanceRecord {
   /** `heartbeat`: discovered; `static`: from MONITOR_TARGETS (no heartbeat expected). */
   source: 'heartbeat' | 'static';
   /** Status the instance reported in its last heartbeat. */
-  reportedStatus: HealthState;
+  reportedStatus: HealthStatus;
   /** `fail` when the heartbeat is overdue (the instance is gone or cut off). */
-  status: HealthState;
+  status: HealthStatus;
   stale: boolean;
   /** The instance announced a clean shutdown (draining); it disappears without an alert. */
   stopping: boolean;

@@ -1,4 +1,4 @@
-import type { FeedStatus, HealthState } from '@cryptoscalp/messaging';
+import type { FeedStatus, HealthStatus } from '@cryptoscalp/messaging';
 
 import type { Anomaly, AnomalyParams } from '../anomaly/anomaly.types';
 import { EwmaDetector } from '../anomaly/ewma-detector';
@@ -148,7 +148,7 @@ export class FeedBoard {
       }
       if (e.rateAnomaly) anomalies.push(e.rateAnomaly);
       if (e.latencyAnomaly) anomalies.push(e.latencyAnomaly);
-      let health: HealthState = 'pass';
+      let health: HealthStatus = 'pass';
       if (e.state === 'disconnected') health = 'fail';
       else if (stale || BAD_STATES.has(e.state) || anomalies.length) health = 'warn';
       out.push({

@@ -1,4 +1,4 @@
-import { FEED_STATES, type HealthState } from '@cryptoscalp/messaging';
+import { FEED_STATES, type HealthStatus } from '@cryptoscalp/messaging';
 
 import { z } from 'zod';
 
@@ -35,7 +35,7 @@ export interface FeedView {
   venue: string;
   symbol: string;
   state: FeedStateName | string;
-  health: HealthState;
+  health: HealthStatus;
   lastMessageAt: number | null;
   ageMs: number | null;
   /** Messages per second, all kinds. */
@@ -53,7 +53,7 @@ export interface FeedView {
 
 export interface VenueView {
   venue: string;
-  health: HealthState;
+  health: HealthStatus;
   symbols: number;
   pass: number;
   warn: number;

@@ -1,4 +1,4 @@
-import type { HealthState } from '@cryptoscalp/messaging';
+import type { HealthStatus } from '@cryptoscalp/messaging';
 
 import type { HealthSnapshot } from '../aggregation/health.types';
 
@@ -26,7 +26,7 @@ export class RollupAccumulator {
   private deltas = new Map<string, RollupDelta>();
   private readonly lastCheck = new Map<string, number>();
 
-  private add(bucket: number, service: string, instance: string, status: HealthState, responseMs: number | null): void {
+  private add(bucket: number, service: string, instance: string, status: HealthStatus, responseMs: number | null): void {
     const key = `${bucket}|${service}|${instance}`;
     let d = this.deltas.get(key);
     if (!d) {

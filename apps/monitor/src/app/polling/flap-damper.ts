@@ -1,4 +1,4 @@
-import type { HealthState } from '@cryptoscalp/messaging';
+import type { HealthStatus } from '@cryptoscalp/messaging';
 
 export interface DamperOptions {
   /** Consecutive non-pass observations before the state leaves `pass` (or changes between warn and fail). */
@@ -11,7 +11,7 @@ export interface DamperOptions {
 }
 
 export interface DampedState {
-  state: HealthState;
+  state: HealthStatus;
   /** When `state` was entered. */
   since: number;
   flapping: boolean;
@@ -25,16 +25,16 @@ export interface DampedState {
  * been steady for a whole window. The first observation is taken as is.
  */
 export class FlapDamper {
-  private current: HealthState | undefined;
+  private current: HealthStatus | undefined;
   private since = 0;
-  private candidate: HealthState | undefined;
+  private candidate: HealthStatus | undefined;
   private streak = 0;
   private changeTimes: number[] = [];
 
   /** `initial`: the state to start from (the instance's own word in its heartbeat); else the first observation. */
   constructor(
     private readonly options: DamperOptions,
-    initial?: HealthState,
+    initial?: HealthStatus,
     now = Date.now(),
   ) {
     if (initial) {
@@ -43,7 +43,7 @@ export class FlapDamper {
     }
   }
 
-  observe(raw: HealthState, now = Date.now()): DampedState {
+  observe(raw: HealthStatus, now = Date.now()): DampedState {
     if (this.current === undefined) {
       this.current = raw;
       this.since = now;

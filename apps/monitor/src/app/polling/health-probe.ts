@@ -1,11 +1,11 @@
-import type { HealthState } from '@cryptoscalp/messaging';
+import type { HealthStatus } from '@cryptoscalp/messaging';
 
 import { z } from 'zod';
 
 export interface ComponentObservation {
   /** `nats`, `redis`, `postgres`, `feed:binance`… (the componentId, or the key before the colon). */
   name: string;
-  status: HealthState;
+  status: HealthStatus;
   critical: boolean;
   output?: string;
   observedValue?: number | string | boolean;
@@ -18,7 +18,7 @@ export interface Observation {
   /** The health endpoints answered (any HTTP status) with a body we understand. */
   reachable: boolean;
   /** Overall status from `/health/readiness` (HTTP 503 is `fail` whatever the body says). */
-  status: HealthState;
+  status: HealthStatus;
   httpStatus?: number;
   responseMs: number;
   /** Why it is not `pass` (unreachable, timed out, the body's output). */
@@ -99,7 +99,7 @@ export async function probeHealth(healthUrl: string, timeoutMs: number, now = Da
       fetchHealth(`${healthUrl}/components`, timeoutMs).catch(() => undefined),
     ]);
     const responseMs = Math.round((performance.now() - started) * 100) / 100;
-    const status: HealthState = readiness.httpStatus >= 500 ? 'fail' : readiness.body.status;
+    const status: HealthStatus = readiness.httpStatus >= 500 ? 'fail' : readiness.body.status;
     const draining = DRAINING.test(readiness.body.output ?? '');
     const output = status === 'pass' ? undefined : (readiness.body.output ?? `readiness answered ${readiness.httpStatus}`);
     return {
