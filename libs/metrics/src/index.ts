@@ -1,4 +1,2 @@
 export * from './lib/metrics-registry';
 export * from './lib/metrics.module';
-export * from './lib/metrics.controller';
-export * from './lib/http-metrics.interceptor';

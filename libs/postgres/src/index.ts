@@ -1,3 +1,3 @@
 export * from './lib/postgres.types';
 export * from './lib/postgres.connector';
-export * from './lib/postgres.module';
+export { PostgresModule } from './lib/postgres.module';

@@ -1,3 +1,3 @@
 export * from './lib/redis.types';
 export * from './lib/redis.factory';
-export * from './lib/redis.module';
+export { RedisModule } from './lib/redis.module';
