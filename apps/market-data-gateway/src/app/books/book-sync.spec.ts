@@ -160,3 +160,99 @@ describe('BookSync with the Binance spot procedure (developers.binance.com, "How
     expect(h.book.counters.checksumMismatch).toBe(1);
   });
 });
+
+describe('BookSync hooks for WebSocket-snapshot venues (Kraken v2, OKX, Bybit)', () => {
+  /** Sequence-less continuity (Kraken): every update applies; checksum = number of bid levels (needs the truncated book). */
+  const kraken: Pick<BookOptions, 'continuity' | 'checksum'> = {
+    continuity: (seq, u) => (u.last <= seq ? 'stale' : 'apply'),
+    checksum: (view, u) => view.top('bid', 100).length === u.checksum,
+  };
+
+  function wsBook(extra: Partial<BookOptions> = {}) {
+    let requests = 0;
+    const checks: boolean[] = [];
+    const statuses: string[] = [];
+    const l2: L2Body[] = [];
+    const book = new BookSync(
+      {
+        ...kraken,
+        requestSnapshot: () => {
+          requests++;
+          return Promise.resolve(undefined);
+        },
+        ...extra,
+      },
+      { l2: (b) => l2.push(b), status: (s) => statuses.push(s), warn: () => undefined, checksum: (ok) => checks.push(ok) },
+      { backoff: { initialDelayMs: 1, maxDelayMs: 2 } },
+    );
+    return { book, checks, statuses, l2, requests: () => requests };
+  }
+
+  const ladder = (n: number, from = 100): LevelIn[] => Array.from({ length: n }, (_, i) => [String(from - i), '1'] as LevelIn);
+
+  it('truncates a snapshot and each buffered update replayed on it to truncateTo, before their checksums are checked', async () => {
+    const h = wsBook({ truncateTo: 3 });
+    h.book.update({ ...upd(2, 2, [['101', '1']]), checksum: 3 }); // buffered; verified after truncation: 3 bids
+    h.book.snapshot({ ...snap(1, ladder(5), [['200', '1']]), checksum: 3 });
+    await flush();
+    expect(h.book.state).toBe('live');
+    expect(h.book.top('bid', 10)).toEqual([
+      ['101', '1'],
+      ['100', '1'],
+      ['99', '1'],
+    ]);
+    expect(h.book.counters).toMatchObject({ checksumOk: 2, checksumMismatch: 0, resyncs: 0 });
+    expect(h.l2[0]?.bids).toHaveLength(3);
+  });
+
+  it("verifies a snapshot's own checksum: counted when it matches; a mismatch is checksum_mismatch → resync, never published", () => {
+    const ok = wsBook();
+    ok.book.snapshot({ ...snap(1, ladder(4), [['200', '1']]), checksum: 4 });
+    expect(ok.checks).toEqual([true]);
+    expect(ok.book.counters.checksumOk).toBe(1);
+    const bad = wsBook();
+    bad.book.snapshot({ ...snap(1, ladder(4), [['200', '1']]), checksum: 7 });
+    expect(bad.statuses).toEqual(['checksum_mismatch', 'resync']);
+    expect(bad.checks).toEqual([false]);
+    expect(bad.l2).toEqual([]);
+    expect(bad.book.state).toBe('resyncing');
+    expect(bad.requests()).toBe(1);
+  });
+
+  it('fail("checksum_mismatch") from the adapter reaches the checksum counter as well as md.status', () => {
+    const h = wsBook();
+    h.book.snapshot(snap(1, ladder(2), [['200', '1']]));
+    h.book.fail('checksum_mismatch', 'audit');
+    expect(h.checks).toEqual([false]);
+    expect(h.statuses).toEqual(['connected', 'checksum_mismatch', 'resync']);
+  });
+
+  it('snapshotViaWs: one request for all buffered updates, open until the pushed snapshot arrives; asked again after snapshotTimeoutMs', async () => {
+    const h = wsBook({ snapshotViaWs: true, snapshotTimeoutMs: 30 });
+    for (let i = 2; i < 12; i++) {
+      h.book.update(upd(i, i));
+      await flush();
+    }
+    expect(h.requests()).toBe(1);
+    await waitUntil(() => h.requests() === 2, 2000); // no snapshot: requested again
+    h.book.snapshot(snap(20, ladder(2), [['200', '1']]));
+    expect(h.book.state).toBe('live');
+    await new Promise((r) => setTimeout(r, 80));
+    expect(h.requests()).toBe(2); // the arrived snapshot closed the request: no timeout fired
+    // Without the flag, an undefined answer closes the request and every buffered update asks again.
+    const plain = wsBook();
+    for (let i = 2; i < 5; i++) {
+      plain.book.update(upd(i, i));
+      await flush();
+    }
+    expect(plain.requests()).toBe(3);
+  });
+});
+
+async function waitUntil(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -21,6 +21,8 @@ export interface BookOutput {
   status(state: FeedState, reason: string): void;
   /** A problem worth a log line (rate-limited by the caller). */
   warn(message: string): void;
+  /** A venue checksum was checked (updates, snapshots, and mismatches the adapter found with `fail`). */
+  checksum?(ok: boolean): void;
 }
 
 export interface BookCounters {
@@ -136,6 +138,13 @@ export class BookSync implements BookHandle, BookView {
     }
     this.bookSeq = s.seq;
     this.lastTs = s.ts;
+    if (this.options.truncateTo !== undefined) this.book.truncate(this.options.truncateTo);
+    // The snapshot's own checksum (Kraken v2, OKX): a snapshot that does not verify is never published.
+    if (
+      s.checksum !== undefined &&
+      !this.verify({ first: s.seq, last: s.seq, bids: s.bids, asks: s.asks, checksum: s.checksum, ts: s.ts, recvTs: s.recvTs })
+    )
+      return;
     let recvTs = s.recvTs;
     const buffered = this.buffer;
     this.buffer = [];
@@ -164,6 +173,7 @@ export class BookSync implements BookHandle, BookView {
       this.bookSeq = u.last;
       this.lastTs = u.ts;
       recvTs = u.recvTs;
+      if (this.options.truncateTo !== undefined) this.book.truncate(this.options.truncateTo);
       if (!this.verify(u)) return;
     }
     if (this.book.isCrossed()) {
@@ -185,7 +195,10 @@ export class BookSync implements BookHandle, BookView {
   fail(kind: FailureKind, reason: string): void {
     if (this.closed) return;
     if (kind === 'gap') this.counters.gaps++;
-    else this.counters.checksumMismatch++;
+    else {
+      this.counters.checksumMismatch++;
+      this.out.checksum?.(false);
+    }
     this.out.status(kind, reason);
     this.restart('resync', reason, []);
   }
@@ -236,8 +249,8 @@ export class BookSync implements BookHandle, BookView {
 
   private applyLevels(u: BookUpdate): boolean {
     try {
-      for (const [p, s] of u.bids) this.book.set('bid', p, s);
-      for (const [p, s] of u.asks) this.book.set('ask', p, s);
+      for (const l of u.bids) this.book.setLevel('bid', l);
+      for (const l of u.asks) this.book.setLevel('ask', l);
       return true;
     } catch (err) {
       this.out.warn(`update ${u.last} rejected: ${(err as Error).message}`);
@@ -250,9 +263,11 @@ export class BookSync implements BookHandle, BookView {
     if (!this.options.checksum || u.checksum === undefined) return true;
     if (this.options.checksum(this, u)) {
       this.counters.checksumOk++;
+      this.out.checksum?.(true);
       return true;
     }
     this.counters.checksumMismatch++;
+    this.out.checksum?.(false);
     this.out.status('checksum_mismatch', `checksum ${u.checksum} does not match the book at ${u.last}`);
     this.restart('resync', 'checksum mismatch', []);
     return false;
@@ -294,21 +309,41 @@ export class BookSync implements BookHandle, BookView {
     promise.then(
       (s) => {
         if (this.pending !== gen || this.closed) return;
-        this.pending = undefined;
-        if (s) this.snapshot(s);
+        if (s) {
+          this.pending = undefined;
+          this.snapshot(s);
+        } else if (this.options.snapshotViaWs) {
+          // The venue pushes the snapshot: the request stays open until it arrives (or times out).
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            if (this.closed) return;
+            if (this.pending === gen) this.retryLater(gen, `no snapshot within ${this.options.snapshotTimeoutMs ?? 10_000} ms`);
+            // A resync while waiting superseded the request: ask now.
+            else if (this.pending === undefined && this.current !== 'live') this.request();
+          }, this.options.snapshotTimeoutMs ?? 10_000);
+          this.retryTimer.unref?.();
+        } else {
+          this.pending = undefined;
+        }
       },
       (err: Error) => {
         if (this.pending !== gen || this.closed) return;
-        this.pending = undefined;
-        const delay = this.backoff.next();
-        this.out.warn(`snapshot request failed (${err.message}); retrying in ${Math.round(delay)} ms`);
-        this.retryTimer = setTimeout(() => {
-          this.retryTimer = undefined;
-          if (this.current !== 'live') this.request();
-        }, delay);
-        this.retryTimer.unref?.();
+        this.retryLater(gen, `snapshot request failed (${err.message})`);
       },
     );
+  }
+
+  /** The snapshot request `gen` failed or timed out: ask again after a capped jittered backoff. */
+  private retryLater(gen: number, why: string): void {
+    if (this.pending !== gen) return;
+    this.pending = undefined;
+    const delay = this.backoff.next();
+    this.out.warn(`${why}; retrying in ${Math.round(delay)} ms`);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.current !== 'live') this.request();
+    }, delay);
+    this.retryTimer.unref?.();
   }
 
   private clearRetry(): void {

@@ -12,6 +12,12 @@ export interface BookSnapshot {
   /** Exchange time (epoch ms), or receive time in ms when the venue gives none. */
   ts: number;
   recvTs: number;
+  /**
+   * The venue's checksum of this snapshot (Kraken v2, OKX when non-zero): verified with
+   * `BookOptions.checksum` after loading (and truncating); a mismatch is `checksum_mismatch` →
+   * `resync` and the snapshot is never published. Counted like update checksums.
+   */
+  checksum?: number;
 }
 
 /** One book update as the venue sent it (several levels: handled whole). */
@@ -56,6 +62,16 @@ export interface BookOptions {
   truncateTo?: number;
   /** Request a snapshot as soon as the book is created instead of on the first update (default false). */
   snapshotOnStart?: boolean;
+  /**
+   * The venue delivers snapshots on the WebSocket (Kraken v2, OKX, Bybit): when `requestSnapshot`
+   * resolves `undefined` (it sent a resubscription, or the subscription is still to bring the first
+   * snapshot), the request stays open until `snapshot()` is called, so buffered updates do not ask
+   * again; after `snapshotTimeoutMs` without one it is requested again (capped jittered backoff).
+   * Without the flag, `undefined` closes the request and the next buffered update asks again.
+   */
+  snapshotViaWs?: boolean;
+  /** With `snapshotViaWs`: how long a requested WebSocket snapshot may take (default 10 s). */
+  snapshotTimeoutMs?: number;
 }
 
 /**

@@ -9,6 +9,8 @@ import type { VenueMetrics } from './venue-metrics';
 
 export interface ConnectionHooks {
   send(text: string): void;
+  /** Queued under the venue's outgoing message rate (the connection's pacer); `send` when absent. */
+  sendPaced?(texts: readonly string[]): void;
   rotate(reason: string): void;
   /** Rate-limited by the implementation. */
   warn(message: string): void;
@@ -43,6 +45,8 @@ export class ConnectionContext implements SessionContext {
   readonly byNative: ReadonlyMap<string, CarriedSymbol>;
   parseErrors = 0;
   skippedFrames = 0;
+  /** `warn` calls of the session (refused subscriptions…): not parse errors. */
+  warnings = 0;
 
   constructor(
     readonly venue: Venue,
@@ -71,6 +75,8 @@ export class ConnectionContext implements SessionContext {
         else if (state === 'gap') metrics.gap();
       },
       warn: (m) => this.hooks.warn(`${this.venue} ${symbol.symbol}: ${m}`),
+      // Update and snapshot checksums, and mismatches the adapter reports with `fail`.
+      checksum: (ok) => metrics.checksum(ok),
     };
     const counted: BookOptions = {
       ...options,
@@ -78,15 +84,6 @@ export class ConnectionContext implements SessionContext {
         metrics.snapshotRequest();
         return options.requestSnapshot();
       },
-      ...(options.checksum
-        ? {
-            checksum: (view, u) => {
-              const ok = (options.checksum as NonNullable<BookOptions['checksum']>)(view, u);
-              metrics.checksum(ok);
-              return ok;
-            },
-          }
-        : {}),
     };
     const book = new BookSync(counted, output, this.hooks.bookOptions);
     this.books.set(symbol.symbol, book);
@@ -106,6 +103,20 @@ export class ConnectionContext implements SessionContext {
 
   send(text: string): void {
     this.hooks.send(text);
+  }
+
+  sendPaced(...texts: string[]): void {
+    if (this.hooks.sendPaced) this.hooks.sendPaced(texts);
+    else for (const t of texts) this.hooks.send(t);
+  }
+
+  idle(): void {
+    for (const s of this.byNative.values()) this.feeds.get(s.symbol)?.idle();
+  }
+
+  warn(message: string): void {
+    this.warnings++;
+    this.hooks.warn(`${this.venue}: ${message}`);
   }
 
   rotate(reason: string): void {

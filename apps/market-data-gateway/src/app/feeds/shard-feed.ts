@@ -241,6 +241,10 @@ export class ShardFeed {
           cap.ture?.sent(text);
           conn.send(text);
         },
+        sendPaced: (texts) => {
+          for (const t of texts) cap.ture?.sent(t);
+          conn.sendPaced(texts);
+        },
         rotate: (reason) => this.rotate(reason),
         warn: (m) => this.deps.warn(m),
         metrics: this.deps.metrics,

@@ -4,7 +4,6 @@ import type { BookSync, L2Body } from '../books/book-sync';
 import type { MarketSink } from '../publishing/market-sink';
 import { TradeDedup } from '../publishing/trade-dedup';
 import type { CarriedSymbol, TopOfBookIn, TradeIn } from '../venues/venue-adapter';
-import { nowUs } from './clock';
 import type { VenueMetrics } from './venue-metrics';
 
 /** What `GET /v1/feeds` shows for one symbol. */
@@ -23,6 +22,8 @@ export class SymbolFeed {
   book: BookSync | undefined;
   state: SymbolFeedState = 'connecting';
   lastMessageAt = 0;
+  /** When the venue last confirmed the connection idle, not broken (Kraken heartbeat): holds off `stale`. */
+  idleAt = 0;
   /** Smoothed interval between messages (ms), 0 until known. */
   meanGapMs = 0;
   stale = false;
@@ -95,7 +96,13 @@ export class SymbolFeed {
     this.metrics.out('l1');
   }
 
+  /** The venue says the connection is idle, not broken: silence until now is not staleness. */
+  idle(): void {
+    this.idleAt = this.now();
+  }
+
   l2(body: L2Body): void {
+    this.touch();
     this.counts.l2++;
     if (!body.snapshot) this.latency(body.ts, body.recvTs);
     this.sink.l2({
@@ -138,7 +145,7 @@ export class SymbolFeed {
   checkStale(minMs: number, factor: number): boolean {
     if (this.stale || this.lastMessageAt === 0 || this.state === 'disconnected') return false;
     const limit = Math.max(minMs, factor * this.meanGapMs);
-    if (this.now() - this.lastMessageAt <= limit) return false;
+    if (this.now() - Math.max(this.lastMessageAt, this.idleAt) <= limit) return false;
     this.stale = true;
     this.state = 'stale';
     this.status(
@@ -148,8 +155,8 @@ export class SymbolFeed {
     return true;
   }
 
+  /** Exchange → receive here; receive → publish is observed by the sink when the message reaches the NATS client. */
   private latency(ts: number, recvTs: number): void {
     this.metrics.exchangeToReceive(Math.max(0, recvTs / 1e6 - ts / 1e3));
-    this.metrics.receiveToPublish(Math.max(0, (nowUs() - recvTs) / 1e6));
   }
 }

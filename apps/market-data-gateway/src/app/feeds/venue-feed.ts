@@ -1,13 +1,15 @@
-import { BackgroundRetry, type ResilienceRegistry } from '@cryptoscalp/circuit-breaker';
+import { BackgroundRetry, type ResiliencePolicy, type ResilienceRegistry } from '@cryptoscalp/circuit-breaker';
 import type { ComponentResult } from '@cryptoscalp/health';
 import type { Venue } from '@cryptoscalp/messaging';
 
 import type { CaptureWriter } from '../capture/capture-writer';
 import { AttemptLimiter } from '../connections/attempt-limiter';
+import { CoreMetadataSocket } from '../connections/metadata-socket';
 import type { MarketSink } from '../publishing/market-sink';
 import { HttpRestClient, WeightLimiter } from '../rest/rest-client';
 import type { CarriedSymbol, Channel, VenueAdapter, VenueSettings } from '../venues/venue-adapter';
 import { type Endpoint, ShardFeed, type ShardOptions } from './shard-feed';
+import { planShards } from './shard-plan';
 import { SymbolFeed } from './symbol-feed';
 import type { VenueMetrics } from './venue-metrics';
 
@@ -88,35 +90,20 @@ export class VenueFeed {
   }
 
   private async resolve(): Promise<void> {
-    const { symbols, unknown } = await this.adapter.resolveSymbols(this.rest, this.settings, this.wanted);
+    // Metadata read on a WebSocket (Kraken instruments) goes through the attempt limiter and the endpoint's breaker.
+    const meta = new CoreMetadataSocket(this.attempts, (url) => this.breakerOf(url), this.adapter.limits.maxOutgoingPerSecond);
+    const { symbols, unknown } = await this.adapter.resolveSymbols(this.rest, this.settings, this.wanted, meta);
     if (this.stopped) return;
     this.unknown = unknown;
     if (unknown.length) this.logger.warn(`${this.venue}: not listed by the venue, not carried: ${unknown.join(', ')}`);
     const carried: CarriedSymbol[] = symbols.map((s) => ({ ...s, channels: this.channels }));
     for (const c of carried) this.feeds.set(c.symbol, new SymbolFeed(this.venue, c, this.sink, this.metrics));
     // One breaker per endpoint: `ws:<venue>` for the configured one, `ws:<venue>@<host:port>` for each alternative.
-    const endpoints: Endpoint[] = [this.settings.wsUrl, ...(this.settings.wsFallbackUrls ?? [])].map((url, i) => {
-      const name = i === 0 ? `ws:${this.venue}` : `ws:${this.venue}@${hostOf(url)}`;
-      const breaker =
-        this.resilience.get(name) ??
-        this.resilience.create(name, { breaker: { window: { kind: 'consecutive', failures: 5 }, halfOpenAfterMs: 30_000 } });
-      return { url, breaker };
-    });
-    let shard: CarriedSymbol[] = [];
-    let streams = 0;
-    const shards: CarriedSymbol[][] = [];
-    for (const c of carried) {
-      const n = this.adapter.streamsFor(c);
-      if (shard.length && streams + n > this.adapter.limits.maxStreamsPerConnection) {
-        shards.push(shard);
-        shard = [];
-        streams = 0;
-      }
-      shard.push(c);
-      streams += n;
-    }
-    if (shard.length) shards.push(shard);
-    for (const symbolsOfShard of shards) {
+    const endpoints: Endpoint[] = [this.settings.wsUrl, ...(this.settings.wsFallbackUrls ?? [])].map((url) => ({
+      url,
+      breaker: this.breakerOf(url),
+    }));
+    for (const symbolsOfShard of planShards(this.adapter, carried)) {
       const s = new ShardFeed(
         this.shards.length + 1,
         symbolsOfShard,
@@ -142,6 +129,15 @@ export class VenueFeed {
     this.lastError = undefined;
     this.logger.log(
       `${this.venue}: carrying ${carried.length} symbols (${this.channels.join(', ')}) on ${this.shards.length} connection(s)`,
+    );
+  }
+
+  /** `ws:<venue>` for the configured endpoint, `ws:<venue>@<host:port>` for the others (created once). */
+  private breakerOf(url: string): ResiliencePolicy {
+    const name = url === this.settings.wsUrl ? `ws:${this.venue}` : `ws:${this.venue}@${hostOf(url)}`;
+    return (
+      this.resilience.get(name) ??
+      this.resilience.create(name, { breaker: { window: { kind: 'consecutive', failures: 5 }, halfOpenAfterMs: 30_000 } })
     );
   }
 
@@ -215,6 +211,8 @@ export class VenueFeed {
         waits: this.rest.limiter.waits,
         blocks: this.rest.limiter.blocks,
         bannedUntil: this.rest.limiter.bannedUntil || undefined,
+        inFlight: this.rest.inFlight,
+        queued: this.rest.queued,
       },
       adapter: this.adapterCounters(),
       symbols: [...this.feeds.values()].map((f) => ({

@@ -1,11 +1,10 @@
-import type { FeedStatus, L1, L2, Trade, Venue } from '@cryptoscalp/messaging';
+import type { Venue } from '@cryptoscalp/messaging';
 
 import { readFileSync } from 'node:fs';
 
 import { ConnectionContext } from '../feeds/connection-context';
 import { SymbolFeed } from '../feeds/symbol-feed';
 import { NOOP_METRICS } from '../feeds/venue-metrics';
-import type { MarketSink } from '../publishing/market-sink';
 import { type RestClient, RestError, type RestRequest } from '../rest/rest.types';
 import type { CarriedSymbol, VenueAdapter } from '../venues/venue-adapter';
 import { adapterFor } from '../venues/venue-registry';
@@ -17,6 +16,7 @@ import {
   venueOfFile,
   venueOfUrl,
 } from './capture';
+import { RecordingSink } from './replay-session';
 
 /** The replay command's result (its last output line). */
 export interface ReplayReport {
@@ -32,26 +32,6 @@ export interface ReplayReport {
   checksumMismatch: number;
   parseErrors: number;
   skipped: number;
-}
-
-/** Counts what the gateway would publish; keeps the last messages for tests. */
-class CountingSink implements MarketSink {
-  readonly trades: Trade[] = [];
-  readonly l1s: L1[] = [];
-  readonly l2s: L2[] = [];
-  readonly statuses: FeedStatus[] = [];
-  trade(m: Trade): void {
-    this.trades.push(m);
-  }
-  l1(m: L1): void {
-    this.l1s.push(m);
-  }
-  l2(m: L2): void {
-    this.l2s.push(m);
-  }
-  status(m: FeedStatus): void {
-    this.statuses.push(m);
-  }
 }
 
 /**
@@ -103,7 +83,7 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 
 export interface ReplayResult {
   report: ReplayReport;
-  sink: CountingSink;
+  sink: RecordingSink;
   /** The books at the end, by native symbol, best first. */
   feeds: Map<string, SymbolFeed>;
 }
@@ -129,7 +109,7 @@ export async function replayCapture(file: string, options: ReplayOptions = {}): 
 
   let clock = 0;
   const rest = new RecordedRest(recordedResponsesBeside(file), () => clock);
-  const sink = new CountingSink();
+  const sink = new RecordingSink();
   const feeds = new Map<string, SymbolFeed>();
   const report: ReplayReport = {
     venue,
@@ -160,7 +140,8 @@ export async function replayCapture(file: string, options: ReplayOptions = {}): 
       feeds.set(s.symbol, feed);
       byNormalized.set(s.symbol, feed);
     }
-    const settings = { ...adapter.defaults, restUrl: restBase(conn, adapter.defaults.restUrl) };
+    // The recorded URL is the connection's: it names the protocol version (Kraken v1 `wss://ws.kraken.com` vs `/v2`).
+    const settings = { ...adapter.defaults, wsUrl: conn.url, restUrl: restBase(conn, adapter.defaults.restUrl) };
     const ctx = new ConnectionContext(venue, settings, rest, byNormalized, symbols, {
       send: () => undefined,
       rotate: () => undefined,

@@ -29,7 +29,14 @@ export interface VenueAdapter {
    * Resolves normalized `BASE-QUOTE` symbols against the venue's instrument metadata (REST), never
    * a hand-written table. Symbols the venue does not list are returned in `unknown`.
    */
-  resolveSymbols(rest: RestClient, settings: VenueSettings, wanted: readonly string[]): Promise<ResolvedSymbols>;
+  resolveSymbols(rest: RestClient, settings: VenueSettings, wanted: readonly string[], meta?: MetadataSocket): Promise<ResolvedSymbols>;
+
+  /**
+   * Optional: the connection group of a symbol. Symbols of different groups never share a
+   * connection (Bybit `spot` vs `linear`: different endpoints); the core shards each group apart
+   * and hands `connectionPlan` symbols of one group only. Default: one group.
+   */
+  connectionGroup?(symbol: CarriedSymbol): string;
 
   /** How many of `limits.maxStreamsPerConnection` one symbol with these channels uses. */
   streamsFor(symbol: CarriedSymbol): number;
@@ -60,6 +67,18 @@ export interface VenueAdapter {
    * flat numbers. Shown in `GET /v1/feeds` (`adapter`) and as `cs_gateway_adapter_counter{venue,name}`.
    */
   counters?(): Record<string, number>;
+}
+
+/**
+ * A short-lived WebSocket for metadata read at start-up (Kraken's v2 `instrument` channel), opened
+ * by the core through the venue's connection-attempt limiter and the endpoint's circuit breaker.
+ */
+export interface MetadataSocket {
+  /**
+   * Opens `url`, sends `send` (paced), hands every text frame to `read` until it returns a value
+   * (resolved) or throws (rejected), then closes. Rejects after `timeoutMs` (default 10 s).
+   */
+  request<T>(url: string, send: readonly string[], read: (frame: string) => T | undefined, timeoutMs?: number): Promise<T>;
 }
 
 export interface RecordedSymbol {
@@ -185,6 +204,21 @@ export interface SessionContext {
   topOfBook(symbol: CarriedSymbol, l1: TopOfBookIn): void;
   /** Sends a text frame now (control replies such as pongs; subscriptions go through the plan). */
   send(text: string): void;
+  /**
+   * Queues frames behind the connection's pacer (`limits.maxOutgoingPerSecond`, shared with the
+   * plan's subscriptions): resubscriptions, retries — anything that may come in bursts.
+   */
+  sendPaced(...texts: string[]): void;
+  /**
+   * The venue confirms this connection is idle, not broken (Kraken `heartbeat`): the per-symbol
+   * stale watchdog does not count the silence so far against the connection's symbols.
+   */
+  idle(): void;
+  /**
+   * Something worth a (rate-limited) log line that is not a malformed frame — a refused
+   * subscription, a venue error — so it does not inflate `parse_errors_total`.
+   */
+  warn(message: string): void;
   /** The venue announced the end of this connection (Binance `serverShutdown`): rotate make-before-break. */
   rotate(reason: string): void;
   /** A frame that could not be understood: counted and logged truncated, never thrown. */

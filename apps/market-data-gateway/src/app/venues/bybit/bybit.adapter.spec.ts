@@ -1,4 +1,5 @@
-import { carried, SessionHarness, settle } from '../okx/okx.harness';
+import { planShards } from '../../feeds/shard-plan';
+import { carried, SessionHarness, settle } from '../../replay/replay-session';
 import { BybitAdapter, linearUrl } from './bybit.adapter';
 import type { BybitSession } from './bybit.session';
 
@@ -39,7 +40,7 @@ const ob = (native: string, type: 'snapshot' | 'delta', u: number, b: string[][]
 const ops = (sent: string[]) => sent.map((s) => JSON.parse(s) as { op: string; args: string[] }).map(({ op, args }) => ({ op, args }));
 
 describe('Bybit v5 adapter: books', () => {
-  it("starts from the documented snapshot, digits as sent (trailing zeros kept), and applies deltas continuing u by one", () => {
+  it('starts from the documented snapshot, digits as sent (trailing zeros kept), and applies deltas continuing u by one', () => {
     const h = new SessionHarness(new BybitAdapter(), [BTC], undefined, DEPTH_50);
     h.frame(DOC_SNAPSHOT);
     expect(h.l2s[0]).toMatchObject({ snapshot: true, seq: 18521288, bids: DOC_SNAPSHOT.data.b, asks: DOC_SNAPSHOT.data.a });
@@ -64,8 +65,13 @@ describe('Bybit v5 adapter: books', () => {
     h.frame(ob('BTCUSDT', 'delta', 18521290, [['16490.00', '1']], []));
     expect(h.statesOf('BTC-USDT')).toEqual(['connected', 'gap', 'resync']);
     h.frame(ob('ETHUSDT', 'delta', 71, [['1200.00', '2']], []));
+    // Deltas of the resyncing symbol are buffered without asking for another snapshot.
+    for (let u = 18521291; u < 18521294; u++) {
+      h.frame(ob('BTCUSDT', 'delta', u, [['16491.00', '1']], []));
+      await settle(5);
+    }
     await settle(40);
-    expect(ops(h.sent)).toEqual([
+    expect(ops(h.paced)).toEqual([
       { op: 'unsubscribe', args: ['orderbook.50.BTCUSDT'] },
       { op: 'subscribe', args: ['orderbook.50.BTCUSDT'] },
     ]);
@@ -118,7 +124,16 @@ describe('Bybit v5 adapter: trades, top of book, tickers, control', () => {
       type: 'snapshot',
       ts: 1672304486868,
       data: [
-        { T: 1672304486865, s: 'BTCUSDT', S: 'Buy', v: '0.001', p: '16578.50', L: 'PlusTick', i: '20f43950-d8dd-5b31-9112-a178eb6023af', BT: false },
+        {
+          T: 1672304486865,
+          s: 'BTCUSDT',
+          S: 'Buy',
+          v: '0.001',
+          p: '16578.50',
+          L: 'PlusTick',
+          i: '20f43950-d8dd-5b31-9112-a178eb6023af',
+          BT: false,
+        },
         { T: 1672304486866, s: 'BTCUSDT', S: 'Sell', v: '0.120', p: '16578.00', L: 'MinusTick', i: '2290000000061666327', BT: false },
         { T: 1672304486866, s: 'BTCUSDT', S: 'Sell', v: '2', p: '16577.5', L: 'MinusTick', i: '2290000000061666328', BT: false },
       ],
@@ -134,8 +149,32 @@ describe('Bybit v5 adapter: trades, top of book, tickers, control', () => {
   it('orderbook.1 snapshots are the top of book; linear level-1 deltas are merged', () => {
     const h = new SessionHarness(new BybitAdapter(), [BTC_PERP]);
     h.frame(ob('BTCUSDT', 'snapshot', 500, [['30247.20', '30.028']], [['30248.70', '1.2']], 1));
-    h.frame(ob('BTCUSDT', 'delta', 501, [['30247.20', '0'], ['30247.10', '4']], [], 1));
-    h.frame(ob('BTCUSDT', 'delta', 502, [], [['30248.60', '0.5'], ['30248.70', '0']], 1));
+    h.frame(
+      ob(
+        'BTCUSDT',
+        'delta',
+        501,
+        [
+          ['30247.20', '0'],
+          ['30247.10', '4'],
+        ],
+        [],
+        1,
+      ),
+    );
+    h.frame(
+      ob(
+        'BTCUSDT',
+        'delta',
+        502,
+        [],
+        [
+          ['30248.60', '0.5'],
+          ['30248.70', '0'],
+        ],
+        1,
+      ),
+    );
     expect(h.l1s.map((q) => [q.bidPx, q.bidSz, q.askPx, q.askSz, q.seq])).toEqual([
       ['30247.20', '30.028', '30248.70', '1.2', 500],
       ['30247.10', '4', '30248.70', '1.2', 501],
@@ -168,9 +207,21 @@ describe('Bybit v5 adapter: trades, top of book, tickers, control', () => {
       cs: 24987956059,
       ts: 1673272861686,
     });
-    h.frame({ topic: 'tickers.BTCUSDT', type: 'delta', data: { symbol: 'BTCUSDT', bid1Size: '80.001', lastPrice: '17215.50' }, cs: 24987956060, ts: 1673272861706 });
+    h.frame({
+      topic: 'tickers.BTCUSDT',
+      type: 'delta',
+      data: { symbol: 'BTCUSDT', bid1Size: '80.001', lastPrice: '17215.50' },
+      cs: 24987956060,
+      ts: 1673272861706,
+    });
     const merged = (h.session as BybitSession).tickerOf('BTCUSDT');
-    expect(merged).toMatchObject({ bid1Price: '17215.50', bid1Size: '80.001', lastPrice: '17215.50', markPrice: '17217.33', fundingRate: '-0.000212' });
+    expect(merged).toMatchObject({
+      bid1Price: '17215.50',
+      bid1Size: '80.001',
+      lastPrice: '17215.50',
+      markPrice: '17217.33',
+      fundingRate: '-0.000212',
+    });
     // Without orderbook.1 on this connection the ticker's best bid/ask is the top of book.
     expect(h.l1s.map((q) => [q.bidPx, q.bidSz, q.askPx, q.askSz])).toEqual([
       ['17215.50', '84.489', '17216.00', '83.020'],
@@ -179,7 +230,7 @@ describe('Bybit v5 adapter: trades, top of book, tickers, control', () => {
     h.close();
   });
 
-  it('pings with {"op":"ping"}, ignores pongs, rotates on a refused subscription, counts malformed frames', () => {
+  it('pings with {"op":"ping"}, ignores pongs, rotates on a refused subscription (a warning, not a parse error), counts malformed frames', () => {
     const h = new SessionHarness(new BybitAdapter(), [BTC]);
     h.session.keepalive?.();
     expect(h.sent).toEqual(['{"op":"ping"}']);
@@ -190,6 +241,9 @@ describe('Bybit v5 adapter: trades, top of book, tickers, control', () => {
     expect(h.ctx.parseErrors).toBe(2);
     h.frame({ success: false, ret_msg: 'error:request too frequent', conn_id: 'x', req_id: '2', op: 'subscribe' });
     expect(h.rotations).toHaveLength(1);
+    // A refusal is a warning, not a malformed frame.
+    expect(h.ctx.parseErrors).toBe(2);
+    expect(h.warnings.at(-1)).toContain('request too frequent');
     h.close();
   });
 });
@@ -201,8 +255,22 @@ describe('Bybit v5 adapter: symbols, linear perpetuals, subscriptions', () => {
     result: {
       category: 'spot',
       list: [
-        { symbol: 'BTCUSDT', baseCoin: 'BTC', quoteCoin: 'USDT', status: 'Trading', lotSizeFilter: { basePrecision: '0.000001' }, priceFilter: { tickSize: '0.01' } },
-        { symbol: 'OLDUSDT', baseCoin: 'OLD', quoteCoin: 'USDT', status: 'Closed', lotSizeFilter: { basePrecision: '0.01' }, priceFilter: { tickSize: '0.01' } },
+        {
+          symbol: 'BTCUSDT',
+          baseCoin: 'BTC',
+          quoteCoin: 'USDT',
+          status: 'Trading',
+          lotSizeFilter: { basePrecision: '0.000001' },
+          priceFilter: { tickSize: '0.01' },
+        },
+        {
+          symbol: 'OLDUSDT',
+          baseCoin: 'OLD',
+          quoteCoin: 'USDT',
+          status: 'Closed',
+          lotSizeFilter: { basePrecision: '0.01' },
+          priceFilter: { tickSize: '0.01' },
+        },
       ],
     },
   };
@@ -213,10 +281,36 @@ describe('Bybit v5 adapter: symbols, linear perpetuals, subscriptions', () => {
       category: 'linear',
       nextPageCursor: cursor ? '' : 'page2',
       list: cursor
-        ? [{ symbol: 'BTCPERP', contractType: 'LinearPerpetual', status: 'Trading', baseCoin: 'BTC', quoteCoin: 'USDC', priceFilter: { tickSize: '0.5' }, lotSizeFilter: { qtyStep: '0.001' } }]
+        ? [
+            {
+              symbol: 'BTCPERP',
+              contractType: 'LinearPerpetual',
+              status: 'Trading',
+              baseCoin: 'BTC',
+              quoteCoin: 'USDC',
+              priceFilter: { tickSize: '0.5' },
+              lotSizeFilter: { qtyStep: '0.001' },
+            },
+          ]
         : [
-            { symbol: 'BTCUSDT', contractType: 'LinearPerpetual', status: 'Trading', baseCoin: 'BTC', quoteCoin: 'USDT', priceFilter: { tickSize: '0.10' }, lotSizeFilter: { qtyStep: '0.001' } },
-            { symbol: 'BTC-27JUN25', contractType: 'LinearFutures', status: 'Trading', baseCoin: 'BTC', quoteCoin: 'USDT', priceFilter: { tickSize: '0.5' }, lotSizeFilter: { qtyStep: '0.001' } },
+            {
+              symbol: 'BTCUSDT',
+              contractType: 'LinearPerpetual',
+              status: 'Trading',
+              baseCoin: 'BTC',
+              quoteCoin: 'USDT',
+              priceFilter: { tickSize: '0.10' },
+              lotSizeFilter: { qtyStep: '0.001' },
+            },
+            {
+              symbol: 'BTC-27JUN25',
+              contractType: 'LinearFutures',
+              status: 'Trading',
+              baseCoin: 'BTC',
+              quoteCoin: 'USDT',
+              priceFilter: { tickSize: '0.5' },
+              lotSizeFilter: { qtyStep: '0.001' },
+            },
           ],
     },
   });
@@ -238,18 +332,34 @@ describe('Bybit v5 adapter: symbols, linear perpetuals, subscriptions', () => {
       ['BTCPERP-USDC', 'BTCPERP', 'BTC', 1, 3],
     ]);
     expect(out.unknown).toEqual(['OLD-USDT']);
-    expect(urls.map((u) => new URL(u).search)).toEqual(['?category=spot', '?category=linear&limit=1000', '?category=linear&limit=1000&cursor=page2']);
+    expect(urls.map((u) => new URL(u).search)).toEqual([
+      '?category=spot',
+      '?category=linear&limit=1000',
+      '?category=linear&limit=1000&cursor=page2',
+    ]);
     // Spot alone asks for spot only.
     urls.length = 0;
     await adapter.resolveSymbols(rest, adapter.defaults, ['BTC-USDT']);
     expect(urls).toHaveLength(1);
   });
 
-  it('puts a linear perpetual on its own /v5/public/linear connection; spot subscribes ≤ 10 topics a request', () => {
+  it('puts linear perpetuals on their own /v5/public/linear connections (connectionGroup), never beside spot; spot subscribes ≤ 10 topics a request', () => {
     const adapter = new BybitAdapter();
     const perp = carried('BTCPERP-USDT', 'BTCUSDT', ['trades', 'l2']);
-    expect(adapter.streamsFor(perp)).toBe(adapter.limits.maxStreamsPerConnection);
+    const ethPerp = carried('ETHPERP-USDT', 'ETHUSDT', ['trades', 'l2']);
+    expect(adapter.streamsFor(perp)).toBe(2); // a perpetual no longer takes a whole connection's budget
     expect(adapter.streamsFor(BTC)).toBe(3);
+    // The core's sharding keeps the two endpoints apart, in order, and packs each group.
+    const spot2 = carried('SOL-USDT', 'SOLUSDT');
+    const shards = planShards(adapter, [BTC, perp, spot2, ethPerp]);
+    expect(shards.map((sh) => sh.map((x) => x.symbol))).toEqual([
+      ['BTC-USDT', 'SOL-USDT'],
+      ['BTCPERP-USDT', 'ETHPERP-USDT'],
+    ]);
+    expect(shards.map((sh) => adapter.connectionPlan(adapter.defaults, sh).url)).toEqual([
+      'wss://stream.bybit.com/v5/public/spot',
+      'wss://stream.bybit.com/v5/public/linear',
+    ]);
     const linearPlan = adapter.connectionPlan(adapter.defaults, [perp]);
     expect(linearPlan.url).toBe('wss://stream.bybit.com/v5/public/linear');
     expect(ops(linearPlan.subscribe)).toEqual([{ op: 'subscribe', args: ['publicTrade.BTCUSDT', 'orderbook.200.BTCUSDT'] }]);

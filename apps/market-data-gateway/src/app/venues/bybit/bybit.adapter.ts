@@ -31,8 +31,8 @@ export interface BybitAdapterOptions {
  * `publicTrade` (every trade of a batch), `tickers` merged (linear deltas); `{"op":"ping"}`.
  *
  * Linear perpetuals are carried when configured under their normalized `<BASE>PERP-<QUOTE>` name
- * (see `PERP_SUFFIX`); they live on `/v5/public/linear` (derived from the spot URL), so each
- * connection carries one category only.
+ * (see `PERP_SUFFIX`); they live on `/v5/public/linear` (derived from the spot URL); each
+ * connection carries one category only (`connectionGroup`).
  */
 export class BybitAdapter implements VenueAdapter {
   readonly venue = 'bybit' as const;
@@ -66,9 +66,14 @@ export class BybitAdapter implements VenueAdapter {
       let cursor: string | undefined;
       for (let page = 0; page < 20; page++) {
         const query = `category=${category}${category === 'linear' ? '&limit=1000' : ''}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-        const body = await rest.getJson({ url: `${settings.restUrl}/v5/market/instruments-info?${query}`, weight: 1, purpose: 'instruments' });
+        const body = await rest.getJson({
+          url: `${settings.restUrl}/v5/market/instruments-info?${query}`,
+          weight: 1,
+          purpose: 'instruments',
+        });
         const parsed = parseInstruments(body, category);
-        for (const i of parsed.list) byNormalized.set(i.instrument.symbol, { symbol: i.instrument.symbol, native: i.native, instrument: i.instrument });
+        for (const i of parsed.list)
+          byNormalized.set(i.instrument.symbol, { symbol: i.instrument.symbol, native: i.native, instrument: i.instrument });
         cursor = parsed.cursor;
         if (!cursor) break;
       }
@@ -83,12 +88,13 @@ export class BybitAdapter implements VenueAdapter {
     return { symbols, unknown };
   }
 
-  /**
-   * Spot symbols share connections; a linear perpetual takes a connection's whole budget, so the
-   * core's sharding never puts it beside a spot symbol (the two categories are different endpoints).
-   */
   streamsFor(symbol: CarriedSymbol): number {
-    return categoryOf(symbol.symbol) === 'linear' ? MAX_STREAMS : symbol.channels.length;
+    return symbol.channels.length;
+  }
+
+  /** Spot and linear are different endpoints: the core never puts them on one connection. */
+  connectionGroup(symbol: CarriedSymbol): BybitCategory {
+    return categoryOf(symbol.symbol);
   }
 
   topics(symbol: CarriedSymbol, bookDepth: number): string[] {

@@ -5,12 +5,6 @@ import type { CarriedSymbol, SessionContext, VenueSession } from '../venue-adapt
 import type { BybitAdapter } from './bybit.adapter';
 import { asBookData, asTrade, bookDepthFor, bybitContinuity, mergeTicker, parseTopic } from './bybit.protocol';
 
-interface Waiter {
-  promise: Promise<BookSnapshot | undefined>;
-  resolve(): void;
-  timer: NodeJS.Timeout;
-}
-
 interface Top {
   bid?: LevelIn;
   ask?: LevelIn;
@@ -22,13 +16,13 @@ interface Top {
  * Books start from the snapshot Bybit pushes on subscribe; any later snapshot (the venue re-sends
  * one when it had a problem, `u=1` after a restart) replaces the book. Deltas must continue `u`
  * by one. A symbol that must resync gets a fresh snapshot by unsubscribe + subscribe of its book
- * topic alone (batched, ≤ 10 topics a request). `orderbook.1` is the top of book (snapshots; the
+ * topic alone (batched, ≤ 10 topics a request, paced); the book waits for the push (`snapshotViaWs`). `orderbook.1` is the top of book (snapshots; the
  * linear ones may be followed by deltas, merged here).
  */
 export class BybitSession implements VenueSession {
   private readonly books = new Map<string, BookHandle>();
-  private readonly awaiting = new Set<string>();
-  private readonly waiters = new Map<string, Waiter>();
+  /** Book subscriptions of the connection plan that have not pushed their snapshot yet. */
+  private readonly initial = new Set<string>();
   private readonly resubscribe = new Set<string>();
   private resubscribeTimer: NodeJS.Timeout | undefined;
   private readonly tops = new Map<string, Top>();
@@ -46,17 +40,12 @@ export class BybitSession implements VenueSession {
   }
 
   onOpen(): void {
-    for (const s of this.ctx.byNative.values()) if (s.channels.includes('l2')) this.awaiting.add(s.native);
+    for (const s of this.ctx.byNative.values()) if (s.channels.includes('l2')) this.initial.add(s.native);
   }
 
   onClose(): void {
     this.closed = true;
     if (this.resubscribeTimer) clearTimeout(this.resubscribeTimer);
-    for (const w of this.waiters.values()) {
-      clearTimeout(w.timer);
-      w.resolve();
-    }
-    this.waiters.clear();
   }
 
   keepalive(): void {
@@ -93,7 +82,7 @@ export class BybitSession implements VenueSession {
     const op = msg['op'];
     if (op === 'ping' || op === 'pong') return;
     if (msg['success'] === false) {
-      this.ctx.parseError(text, 'request refused');
+      this.ctx.warn(`bybit refused a request: ${text.slice(0, 200)}`);
       this.ctx.rotate(`request refused: ${String(msg['ret_msg']).slice(0, 100)}`);
       return;
     }
@@ -107,10 +96,8 @@ export class BybitSession implements VenueSession {
     const book = this.bookOf(sym);
     if (type === 'snapshot') {
       // Any snapshot replaces the book — a resubscription's, an unrequested one, a restart's u=1.
-      this.awaiting.delete(sym.native);
-      const waiter = this.takeWaiter(sym.native);
+      this.initial.delete(sym.native);
       book.snapshot({ seq: d.u, bids: d.b, asks: d.a, ts, recvTs: recvUs });
-      waiter?.resolve();
       return;
     }
     if (type !== 'delta') return this.ctx.parseError(text, `orderbook type ${String(type)}`);
@@ -169,6 +156,8 @@ export class BybitSession implements VenueSession {
         // Levels leaving the subscribed depth are dropped as the venue's view drops them.
         truncateTo: this.bookDepth,
         requestSnapshot: () => this.wsSnapshot(sym),
+        snapshotViaWs: true,
+        snapshotTimeoutMs: this.adapter.snapshotTimeoutMs,
       };
       book = this.ctx.book(sym, options);
       this.books.set(sym.native, book);
@@ -176,38 +165,16 @@ export class BybitSession implements VenueSession {
     return book;
   }
 
-  /** Resolves (with nothing) once the WebSocket snapshot was handed to the book; rejects on timeout. */
+  /**
+   * A WebSocket snapshot: the plan's subscription brings the first one; later requests (a resync,
+   * or the core's timeout) resubscribe the book topic. The book waits for the push (`snapshotViaWs`).
+   */
   private wsSnapshot(sym: CarriedSymbol): Promise<BookSnapshot | undefined> {
-    const existing = this.waiters.get(sym.native);
-    if (existing) return existing.promise;
-    if (this.closed) return Promise.resolve(undefined);
-    if (!this.awaiting.has(sym.native)) this.queueResubscribe(sym.native);
-    let resolve!: () => void;
-    let reject!: (err: Error) => void;
-    const promise = new Promise<BookSnapshot | undefined>((res, rej) => {
-      resolve = () => res(undefined);
-      reject = rej;
-    });
-    const timer = setTimeout(() => {
-      this.waiters.delete(sym.native);
-      this.awaiting.delete(sym.native);
-      reject(new Error(`no orderbook snapshot for ${sym.native} within ${this.adapter.snapshotTimeoutMs} ms`));
-    }, this.adapter.snapshotTimeoutMs);
-    timer.unref?.();
-    this.waiters.set(sym.native, { promise, resolve, timer });
-    return promise;
-  }
-
-  private takeWaiter(native: string): Waiter | undefined {
-    const w = this.waiters.get(native);
-    if (!w) return undefined;
-    clearTimeout(w.timer);
-    this.waiters.delete(native);
-    return w;
+    if (!this.closed && !this.initial.delete(sym.native)) this.queueResubscribe(sym.native);
+    return Promise.resolve(undefined);
   }
 
   private queueResubscribe(native: string): void {
-    this.awaiting.add(native);
     this.resubscribe.add(native);
     if (!this.resubscribeTimer) {
       this.resubscribeTimer = setTimeout(() => this.flushResubscribe(), this.adapter.resubscribeBatchMs);
@@ -220,7 +187,7 @@ export class BybitSession implements VenueSession {
     if (this.closed || this.resubscribe.size === 0) return;
     const topics = [...this.resubscribe].map((n) => `orderbook.${this.bookDepth}.${n}`);
     this.resubscribe.clear();
-    for (const f of this.adapter.resubscribeFrames(topics)) this.ctx.send(f);
+    this.ctx.sendPaced(...this.adapter.resubscribeFrames(topics));
   }
 }
 

@@ -1,9 +1,7 @@
 import { type InstrumentSpec, normalizedSymbol } from '@cryptoscalp/market';
 
-import { WebSocket } from 'ws';
-
 import type { RestClient } from '../../rest/rest.types';
-import type { CarriedSymbol, ResolvedSymbols } from '../venue-adapter';
+import type { CarriedSymbol, MetadataSocket, ResolvedSymbols } from '../venue-adapter';
 import { parseLossless } from './kraken.protocol';
 
 /**
@@ -125,40 +123,29 @@ export async function fetchAssetPairs(rest: RestClient, restUrl: string): Promis
   return assetPairs(body);
 }
 
+/** The subscribe frame of the v2 `instrument` channel (with its snapshot). */
+export const INSTRUMENT_SUBSCRIBE = JSON.stringify({ method: 'subscribe', params: { channel: 'instrument', snapshot: true }, req_id: 7 });
+
 /**
- * Reads the v2 `instrument` snapshot on a short-lived connection (subscribe, snapshot, close).
- * Rejects on timeout, on a refusal or when the connection fails.
+ * One frame of the instrument connection: the pairs of the v2 `instrument` snapshot, `undefined`
+ * for anything else (acks, heartbeats, status); throws on a refused subscription.
  */
-export function fetchInstrumentSnapshot(wsUrl: string, timeoutMs = 15_000): Promise<KrakenPair[]> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(wsUrl, { handshakeTimeout: timeoutMs, perMessageDeflate: false });
-    let finished = false;
-    const done = (err: Error | undefined, pairs?: KrakenPair[]) => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      ws.removeAllListeners('message');
-      ws.on('error', () => undefined);
-      if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'instruments read');
-      else ws.terminate();
-      if (err) reject(err);
-      else resolve(pairs ?? []);
-    };
-    const timer = setTimeout(() => done(new Error(`no instrument snapshot from ${wsUrl} within ${timeoutMs} ms`)), timeoutMs);
-    timer.unref?.();
-    ws.on('open', () => ws.send(JSON.stringify({ method: 'subscribe', params: { channel: 'instrument', snapshot: true }, req_id: 7 })));
-    ws.on('error', (err) => done(err));
-    ws.on('close', (code) => done(new Error(`instrument connection closed (${code}) before the snapshot`)));
-    ws.on('message', (data) => {
-      let m: Record<string, unknown>;
-      try {
-        m = parseLossless(data.toString()) as Record<string, unknown>;
-      } catch {
-        return;
-      }
-      if (m?.['method'] === 'subscribe' && m['success'] === false)
-        return done(new Error(`instrument subscription refused: ${String(m['error'])}`));
-      if (m?.['channel'] === 'instrument' && m['type'] === 'snapshot') done(undefined, instrumentPairs(m['data']));
-    });
-  });
+export function readInstrumentFrame(text: string): KrakenPair[] | undefined {
+  let m: Record<string, unknown>;
+  try {
+    m = parseLossless(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (m?.['method'] === 'subscribe' && m['success'] === false) throw new Error(`instrument subscription refused: ${String(m['error'])}`);
+  if (m?.['channel'] === 'instrument' && m['type'] === 'snapshot') return instrumentPairs(m['data']);
+  return undefined;
+}
+
+/**
+ * Reads the v2 `instrument` snapshot on a short-lived connection the core opens (through the
+ * venue's attempt limiter and the endpoint's circuit breaker): subscribe, snapshot, close.
+ */
+export function fetchInstrumentSnapshot(meta: MetadataSocket, wsUrl: string, timeoutMs = 15_000): Promise<KrakenPair[]> {
+  return meta.request(wsUrl, [INSTRUMENT_SUBSCRIBE], readInstrumentFrame, timeoutMs);
 }

@@ -8,7 +8,7 @@ import { connect, type NatsConnection } from 'nats';
 import { AppModule } from '../../app.module';
 import { GatewayConfigSchema } from '../../market-data-gateway.config';
 import type { SessionContext } from '../venue-adapter';
-import { krakenHarness } from './kraken-test-harness';
+import { krakenHarness } from './kraken-fixtures';
 
 jest.setTimeout(120_000);
 

@@ -1,7 +1,8 @@
-import type { SessionContext } from '../venue-adapter';
+import type { RestClient } from '../../rest/rest.types';
+import type { MetadataSocket, SessionContext } from '../venue-adapter';
 import { KrakenAdapter } from './kraken.adapter';
-import { resolveKraken } from './kraken-instruments';
-import { GuideBook, krakenHarness, v2BookFrame } from './kraken-test-harness';
+import { GuideBook, krakenHarness, v2BookFrame } from './kraken-fixtures';
+import { readInstrumentFrame, resolveKraken } from './kraken-instruments';
 
 type Lvl = [string, string];
 const flush = () => new Promise<void>((r) => setImmediate(r));
@@ -32,9 +33,9 @@ describe('Kraken WebSocket v2 book: exact digits, checksum on every message, tru
       ['0.05120', '0.00000500'],
       ['0.05130', '1.10000000'],
     ]);
-    expect(book?.counters).toMatchObject({ checksumOk: 1, checksumMismatch: 0 });
+    expect(book?.counters).toMatchObject({ checksumOk: 2, checksumMismatch: 0 }); // the snapshot's and the update's
     // Published as received, never re-rendered through a float.
-    expect(h.sink.l2s.map((m) => [m.snapshot, m.bids, m.asks])).toEqual([
+    expect(h.l2s.map((m) => [m.snapshot, m.bids, m.asks])).toEqual([
       [true, bids, asks],
       [false, [], upd],
     ]);
@@ -71,11 +72,11 @@ describe('Kraken WebSocket v2 book: exact digits, checksum on every message, tru
       return h;
     };
     const good = run(true);
-    expect(good.ctx.books.get('ETH-USD')?.counters).toMatchObject({ checksumOk: 4, checksumMismatch: 0, resyncs: 0 });
+    expect(good.ctx.books.get('ETH-USD')?.counters).toMatchObject({ checksumOk: 5, checksumMismatch: 0, resyncs: 0 }); // snapshot + 4 updates
     expect(good.ctx.books.get('ETH-USD')?.top('bid', 20)).toHaveLength(7);
     const naive = run(false);
     expect(naive.ctx.books.get('ETH-USD')?.counters.checksumMismatch).toBe(1);
-    expect(naive.sink.statesOf('ETH-USD')).toEqual(['connected', 'checksum_mismatch', 'resync']);
+    expect(naive.statesOf('ETH-USD')).toEqual(['connected', 'checksum_mismatch', 'resync']);
   });
 
   it('a checksum mismatch resyncs that symbol alone: status checksum_mismatch → resync → connected, its book resubscribed, the other symbol untouched', async () => {
@@ -92,7 +93,7 @@ describe('Kraken WebSocket v2 book: exact digits, checksum on every message, tru
     g['BTC/USD'].apply([], lost); // Kraken applied an update this client never got
     const next: Lvl[] = [['101.50', '1.00000000']];
     h.frame(v2BookFrame('update', 'BTC/USD', [], next, g['BTC/USD'].apply([], next)));
-    expect(h.sink.statesOf('BTC-USD')).toEqual(['connected', 'checksum_mismatch', 'resync']);
+    expect(h.statesOf('BTC-USD')).toEqual(['connected', 'checksum_mismatch', 'resync']);
     expect(h.sent.map((s) => JSON.parse(s))).toEqual([
       { method: 'unsubscribe', params: { channel: 'book', symbol: ['BTC/USD'], depth: 10 }, req_id: 5 },
       { method: 'subscribe', params: { channel: 'book', symbol: ['BTC/USD'], depth: 10, snapshot: true }, req_id: 5 },
@@ -108,15 +109,15 @@ describe('Kraken WebSocket v2 book: exact digits, checksum on every message, tru
     const after: Lvl[] = [['99.55', '2.00000000']];
     h.frame(v2BookFrame('update', 'BTC/USD', after, [], g['BTC/USD'].apply(after, [])));
     await flush();
-    expect(h.sink.statesOf('BTC-USD')).toEqual(['connected', 'checksum_mismatch', 'resync', 'connected']);
-    expect(h.sink.statesOf('ETH-USD')).toEqual(['connected']);
+    expect(h.statesOf('BTC-USD')).toEqual(['connected', 'checksum_mismatch', 'resync', 'connected']);
+    expect(h.statesOf('ETH-USD')).toEqual(['connected']);
     const btc = h.ctx.books.get('BTC-USD');
     expect(btc?.state).toBe('live');
     expect(btc?.top('bid', 10)).toEqual(g['BTC/USD'].side('bid'));
     expect(btc?.top('ask', 10)).toEqual(g['BTC/USD'].side('ask'));
     // Downstream never saw the held-back update as a delta.
     expect(
-      h.sink.l2s
+      h.l2s
         .filter((m) => m.symbol === 'BTC-USD')
         .map((m) => (m.snapshot ? 'S' : 'D'))
         .join(''),
@@ -124,15 +125,35 @@ describe('Kraken WebSocket v2 book: exact digits, checksum on every message, tru
     expect(h.sent).toHaveLength(2); // one resubscription, not one per held-back update
   });
 
-  it('never loads a snapshot whose own checksum does not verify (v2 snapshots carry one)', () => {
+  it('never loads a snapshot whose own checksum does not verify (v2 snapshots carry one): checksum_mismatch → resync, counted with the checksums', () => {
     const h = krakenHarness(['BTC/USD'], { channels: ['l2'] });
     const { bids, asks } = ladder(100);
     const good = new GuideBook(10).apply(bids, asks, true);
     h.frame(v2BookFrame('snapshot', 'BTC/USD', bids, asks, (good ^ 1) >>> 0));
     expect(h.ctx.books.get('BTC-USD')?.state).toBe('resyncing');
-    expect(h.sink.l2s).toHaveLength(0);
-    expect(h.ctx.parseErrors).toBe(1);
-    expect(h.sent.map((s) => JSON.parse(s).method)).toEqual(['unsubscribe', 'subscribe']);
+    expect(h.l2s).toHaveLength(0);
+    expect(h.statesOf('BTC-USD')).toEqual(['checksum_mismatch', 'resync']);
+    expect(h.ctx.books.get('BTC-USD')?.counters).toMatchObject({ checksumMismatch: 1, checksumOk: 0 });
+    expect(h.ctx.parseErrors).toBe(0); // a wrong book is not a malformed frame
+    // The resubscription goes through the connection's pacer.
+    expect(h.paced.map((s) => JSON.parse(s).method)).toEqual(['unsubscribe', 'subscribe']);
+    // The good snapshot that follows is verified too (snapshots count in checksumOk).
+    h.frame(v2BookFrame('snapshot', 'BTC/USD', bids, asks, good));
+    expect(h.statesOf('BTC-USD')).toEqual(['checksum_mismatch', 'resync', 'connected']);
+    expect(h.ctx.books.get('BTC-USD')?.counters).toMatchObject({ checksumMismatch: 1, checksumOk: 1 });
+  });
+
+  it('while a resubscription is outstanding, held updates do not ask for another one', async () => {
+    const h = krakenHarness(['BTC/USD'], { channels: ['l2'] });
+    const g = new GuideBook(10);
+    const { bids, asks } = ladder(100);
+    h.frame(v2BookFrame('snapshot', 'BTC/USD', bids, asks, (g.apply(bids, asks, true) ^ 1) >>> 0));
+    for (let i = 0; i < 20; i++) {
+      const b: Lvl[] = [[(90 - i).toFixed(2), '1.00000000']];
+      h.frame(v2BookFrame('update', 'BTC/USD', b, [], g.apply(b, [])));
+      await flush();
+    }
+    expect(h.sent).toHaveLength(2); // one unsubscribe + subscribe, not one per held update
   });
 });
 
@@ -148,14 +169,14 @@ describe('Kraken WebSocket v2 trade, ticker, heartbeat, status, malformed frames
         .join(',')}]}`;
     h.frame(frame('snapshot', [1, 2, 3]));
     h.frame(frame('update', [3, 4, 5, 6])); // 3 again (snapshot overlap): published once
-    expect(h.sink.trades.map((t) => t.id)).toEqual(['1', '2', '3', '4', '5', '6']);
-    expect(h.sink.trades[0]).toMatchObject({
+    expect(h.trades.map((t) => t.id)).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(h.trades[0]).toMatchObject({
       price: '42000.10',
       size: '0.00010000',
       side: 'buy',
       ts: Date.parse('2026-01-02T03:04:05.123Z'),
     });
-    expect(h.sink.trades[3]).toMatchObject({ id: '4', side: 'sell' });
+    expect(h.trades[3]).toMatchObject({ id: '4', side: 'sell' });
     expect(h.ctx.parseErrors).toBe(0);
   });
 
@@ -164,14 +185,17 @@ describe('Kraken WebSocket v2 trade, ticker, heartbeat, status, malformed frames
     h.frame(
       '{"channel":"ticker","type":"update","data":[{"symbol":"BTC/USD","bid":42000.0,"bid_qty":1.50000000,"ask":42000.1,"ask_qty":0.10,"last":42000.0,"volume":1,"vwap":1,"low":1,"high":1,"change":0,"change_pct":0,"timestamp":"2026-01-02T03:04:05.000Z"}]}',
     );
-    expect(h.sink.l1s[0]).toMatchObject({
+    expect(h.l1s[0]).toMatchObject({
       bidPx: '42000.0',
       bidSz: '1.50000000',
       askPx: '42000.1',
       askSz: '0.10',
       ts: Date.parse('2026-01-02T03:04:05Z'),
     });
+    expect(h.feed('BTC-USD').idleAt).toBe(0);
     h.frame('{"channel":"heartbeat"}');
+    // A heartbeat confirms the connection idle, not broken: the stale watchdog holds off.
+    expect(h.feed('BTC-USD').idleAt).toBeGreaterThan(0);
     h.frame('{"method":"pong","req_id":6,"time_in":"x","time_out":"y"}');
     h.frame('{"method":"subscribe","result":{"channel":"ticker","symbol":"BTC/USD"},"success":true}');
     h.frame('{"channel":"status","type":"update","data":[{"system":"online","api_version":"v2"}]}');
@@ -191,13 +215,15 @@ describe('Kraken WebSocket v2 trade, ticker, heartbeat, status, malformed frames
     expect(JSON.parse(h.sent.at(-1) as string)).toEqual({ method: 'ping', req_id: 6 });
   });
 
-  it('a refused trade subscription is retried for that symbol alone; one naming no symbol rotates the connection', async () => {
+  it('a refused trade subscription is a warning (not a parse error), retried paced for that symbol alone; one naming no symbol rotates the connection', async () => {
     jest.useFakeTimers();
     try {
       const h = krakenHarness(['BTC/USD', 'ETH/USD'], { channels: ['trades'] });
       h.frame('{"method":"subscribe","success":false,"error":"EGeneral:Temporary lockout","symbol":"ETH/USD","req_id":2}');
+      expect(h.ctx.parseErrors).toBe(0);
+      expect(h.warnings).toEqual(['kraken: kraken refused subscribe trade ETH/USD: EGeneral:Temporary lockout']);
       jest.advanceTimersByTime(61_000);
-      expect(h.sent.map((s) => JSON.parse(s))).toEqual([
+      expect(h.paced.map((s) => JSON.parse(s))).toEqual([
         { method: 'subscribe', params: { channel: 'trade', symbol: ['ETH/USD'], snapshot: true }, req_id: 2 },
       ]);
       h.frame('{"method":"subscribe","success":false,"error":"EGeneral:Invalid arguments","req_id":2}');
@@ -205,6 +231,28 @@ describe('Kraken WebSocket v2 trade, ticker, heartbeat, status, malformed frames
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('Kraken protocol version from the URL', () => {
+  it('a v1 connection (wss://ws.kraken.com, the recorded captures) decodes v1; a v2 connection never switches on a v1-looking frame', () => {
+    const v1Frame = '[336,{"a":[["5541.30000","2.50700000","1534614248.456738"]],"c":"974942666"},"book-10","XBT/USD"]';
+    const v1 = krakenHarness(['XBT/USD'], { channels: ['l2'], wsUrl: 'wss://ws.kraken.com' });
+    v1.frame('{"event":"systemStatus","status":"online","version":"1.0.0"}');
+    expect(v1.ctx.parseErrors).toBe(0);
+    const v2 = krakenHarness(['XBT/USD'], { channels: ['l2'], wsUrl: 'wss://ws.kraken.com/v2' });
+    v2.frame(v1Frame);
+    expect(v2.ctx.parseErrors).toBe(1);
+    v2.frame(
+      v2BookFrame(
+        'snapshot',
+        'XBT/USD',
+        [['1.0', '1.0']],
+        [['2.0', '1.0']],
+        new GuideBook(10).apply([['1.0', '1.0']], [['2.0', '1.0']], true),
+      ),
+    );
+    expect(v2.book('XBT-USD')?.state).toBe('live');
   });
 });
 
@@ -254,6 +302,34 @@ describe('Kraken adapter: subscriptions and names from metadata', () => {
       ['ETH-USDT', 'ETH/USDT', 2],
     ]);
     expect(r.unknown).toEqual(['SOL-USD', 'DOGE-USD', 'XBT-USD']);
+  });
+
+  it("reads the v2 instrument channel on the core's metadata socket (attempt limiter, breaker), never on a raw WebSocket of its own", async () => {
+    const requests: { url: string; send: readonly string[] }[] = [];
+    const meta: MetadataSocket = {
+      request: <T>(url: string, send: readonly string[], read: (frame: string) => T | undefined) => {
+        requests.push({ url, send });
+        const frames = [
+          '{"method":"subscribe","result":{"channel":"instrument"},"success":true}',
+          '{"channel":"instrument","type":"snapshot","data":{"assets":[],"pairs":[{"symbol":"BTC/USD","base":"BTC","quote":"USD","status":"online","price_precision":1,"qty_precision":8}]}}',
+        ];
+        for (const f of frames) {
+          const v = read(f);
+          if (v !== undefined) return Promise.resolve(v);
+        }
+        return Promise.reject(new Error('no snapshot'));
+      },
+    };
+    const rest: RestClient = { getJson: <T>() => Promise.resolve({ error: [], result: {} } as T) };
+    const settings = { wsUrl: 'ws://unreachable.invalid/v2', restUrl: 'http://unreachable.invalid', bookDepth: 10 };
+    const r = await adapter.resolveSymbols(rest, settings, ['BTC-USD'], meta);
+    expect(r.symbols.map((s) => s.native)).toEqual(['BTC/USD']);
+    expect(requests.map((q) => [q.url, q.send.map((f) => JSON.parse(f).params)])).toEqual([
+      ['ws://unreachable.invalid/v2', [{ channel: 'instrument', snapshot: true }]],
+    ]);
+    await expect(adapter.resolveSymbols(rest, settings, ['BTC-USD'])).rejects.toThrow(/MetadataSocket/);
+    // A refused instrument subscription fails the read.
+    expect(() => readInstrumentFrame('{"method":"subscribe","success":false,"error":"EGeneral:Temporary lockout"}')).toThrow(/refused/);
   });
 
   it('reads what a recorded connection carried from its subscribe frames (v1 and v2)', () => {

@@ -3,6 +3,7 @@ import type {
   CarriedSymbol,
   Channel,
   ConnectionPlan,
+  MetadataSocket,
   RecordedSymbol,
   ResolvedSymbols,
   SessionContext,
@@ -51,8 +52,15 @@ export class KrakenAdapter implements VenueAdapter {
     restWeightPerMinute: 60,
   };
 
-  async resolveSymbols(rest: RestClient, settings: VenueSettings, wanted: readonly string[]): Promise<ResolvedSymbols> {
-    const [pairs, restPairs] = await Promise.all([fetchInstrumentSnapshot(settings.wsUrl), fetchAssetPairs(rest, settings.restUrl)]);
+  async resolveSymbols(
+    rest: RestClient,
+    settings: VenueSettings,
+    wanted: readonly string[],
+    meta?: MetadataSocket,
+  ): Promise<ResolvedSymbols> {
+    // The v2 instrument channel is read on a connection the core opens (attempt limiter, breaker).
+    if (!meta) throw new Error('kraken reads its instrument metadata on a WebSocket: the core must pass a MetadataSocket');
+    const [pairs, restPairs] = await Promise.all([fetchInstrumentSnapshot(meta, settings.wsUrl), fetchAssetPairs(rest, settings.restUrl)]);
     if (pairs.length === 0) throw new Error('kraken instrument snapshot lists no pairs');
     return resolveKraken(pairs, restPairs, wanted);
   }

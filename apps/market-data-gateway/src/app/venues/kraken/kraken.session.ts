@@ -1,5 +1,3 @@
-import { krakenChecksum } from '@cryptoscalp/market';
-
 import type { BookHandle } from '../../books/book.types';
 import type { CarriedSymbol, Channel, SessionContext, VenueSession } from '../venue-adapter';
 import { arrivalContinuity, decodeV2, krakenBookChecksum, type KrakenEvent } from './kraken.protocol';
@@ -15,19 +13,13 @@ export interface KrakenSessionOptions {
   protocol: KrakenProtocol;
   /** The subscribed book depth (v2); v1 frames name theirs (`book-1000`). */
   depth: number;
-  /** A resubscribe that brings no snapshot within this long fails (the book retries with backoff). */
+  /** A resubscribe that brings no snapshot within this long is asked again (the core's backoff). */
   snapshotTimeoutMs?: number;
 }
 
-interface Waiter {
-  resolve(v: undefined): void;
-  reject(err: Error): void;
-  timer: NodeJS.Timeout;
-}
-
 /**
- * One Kraken connection: decodes frames (v2, or v1 recognised by its array frames), keeps the
- * books exact and resyncs a symbol alone by resubscribing its book.
+ * One Kraken connection: decodes frames (v2, or v1 for connections to the v1 URL — the recorded
+ * captures), keeps the books exact and resyncs a symbol alone by resubscribing its book.
  *
  * Kraken books have no sequence numbers. Every book message gets the next number of a counter
  * seeded with the connection's start time in µs (so `seq` keeps growing across reconnects); the
@@ -35,14 +27,14 @@ interface Waiter {
  * subscribed depth after every update (levels leaving the depth are not announced).
  *
  * A resync (checksum mismatch, crossed book) asks for a snapshot: the session unsubscribes and
- * subscribes the symbol's book again and resolves the request when the new snapshot arrives,
- * which it hands to the book synchronously; updates that arrived before it are older (`stale`).
+ * subscribes the symbol's book again (paced); the book waits for the pushed snapshot
+ * (`snapshotViaWs`); updates that arrived before it are older (`stale`). Snapshot checksums are
+ * verified by the core (`BookSnapshot.checksum`).
  */
 export class KrakenSession implements VenueSession {
-  private protocol: KrakenProtocol;
+  private readonly protocol: KrakenProtocol;
   private readonly books = new Map<string, BookHandle>();
   private readonly depths = new Map<string, number>();
-  private readonly waiting = new Map<string, Waiter>();
   /** Books whose first snapshot the connection plan's subscription brings (nothing to send). */
   private readonly initial = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -60,22 +52,9 @@ export class KrakenSession implements VenueSession {
   }
 
   onFrame(text: string, recvUs: number): void {
-    let events: KrakenEvent[] | string;
-    if (this.protocol === 'v1') events = decodeV1(text);
-    else {
-      const array = text.charCodeAt(0) === 91; /* [ */
-      events = array ? 'v1 array frame on a v2 connection' : decodeV2(text);
-      if (typeof events === 'string' && (array || text.includes('"event"'))) {
-        // A v1 connection (the replay of a recorded capture) shows itself by its frames.
-        const v1 = decodeV1(text);
-        if (typeof v1 !== 'string') {
-          this.protocol = 'v1';
-          events = v1;
-        }
-      }
-    }
+    const events = this.protocol === 'v1' ? decodeV1(text) : decodeV2(text);
     if (typeof events === 'string') return this.ctx.parseError(text, events);
-    for (const e of events) this.handle(e, text, recvUs);
+    for (const e of events) this.handle(e, recvUs);
   }
 
   keepalive(): void {
@@ -86,17 +65,12 @@ export class KrakenSession implements VenueSession {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    for (const [native, w] of this.waiting) {
-      clearTimeout(w.timer);
-      this.waiting.delete(native);
-      w.resolve(undefined);
-    }
   }
 
-  private handle(e: KrakenEvent, text: string, recvUs: number): void {
+  private handle(e: KrakenEvent, recvUs: number): void {
     switch (e.kind) {
       case 'book':
-        return this.book(e, text, recvUs);
+        return this.book(e, recvUs);
       case 'trades': {
         const sym = this.carried(e.native, 'trades');
         if (!sym) return;
@@ -111,14 +85,16 @@ export class KrakenSession implements VenueSession {
         return;
       }
       case 'heartbeat':
+        // Sent only when the connection carried nothing else: quiet, not broken.
         this.heartbeats++;
+        this.ctx.idle();
         return this.ctx.skipped();
       case 'system':
         // Maintenance ends the connection: move to a new one make-before-break while this one lasts.
         if (e.state === 'maintenance') this.ctx.rotate('kraken system status: maintenance');
         return this.ctx.skipped();
       case 'refused':
-        return this.refused(e, text);
+        return this.refused(e);
       case 'other':
         return this.ctx.skipped();
     }
@@ -131,7 +107,7 @@ export class KrakenSession implements VenueSession {
     return undefined;
   }
 
-  private book(e: Extract<KrakenEvent, { kind: 'book' }>, text: string, recvUs: number): void {
+  private book(e: Extract<KrakenEvent, { kind: 'book' }>, recvUs: number): void {
     const sym = this.carried(e.native, 'l2');
     if (!sym) return;
     const book = this.bookOf(sym, e.depth);
@@ -142,15 +118,8 @@ export class KrakenSession implements VenueSession {
       return;
     }
     this.initial.delete(sym.native);
-    this.retries.delete(`book|${sym.native}`);
-    this.settle(sym.native);
-    // v2 snapshots carry the checksum too: a snapshot that does not verify is never loaded.
-    if (e.checksum !== undefined && krakenChecksum(e.bids, e.asks) !== e.checksum) {
-      this.ctx.parseError(text, `book snapshot checksum ${e.checksum} does not match its levels`);
-      book.resync('snapshot checksum mismatch');
-      return;
-    }
-    book.snapshot({ seq, bids: e.bids, asks: e.asks, ts, recvTs: recvUs });
+    // v2 snapshots carry the checksum too: the core verifies it and never publishes one that fails.
+    book.snapshot({ seq, bids: e.bids, asks: e.asks, ts, recvTs: recvUs, ...(e.checksum !== undefined ? { checksum: e.checksum } : {}) });
   }
 
   private bookOf(sym: CarriedSymbol, depth: number | undefined): BookHandle {
@@ -163,44 +132,27 @@ export class KrakenSession implements VenueSession {
         continuity: arrivalContinuity,
         checksum: krakenBookChecksum,
         truncateTo,
+        snapshotViaWs: true,
+        ...(this.options.snapshotTimeoutMs !== undefined ? { snapshotTimeoutMs: this.options.snapshotTimeoutMs } : {}),
       });
       this.books.set(sym.native, book);
     }
     return book;
   }
 
-  /** The book asks for a snapshot: resubscribe (unless the plan's subscription is still to bring it). */
+  /**
+   * The book asks for a snapshot: resubscribe, unless the plan's subscription is still to bring
+   * the first one (then only the next request, after the core's timeout, resubscribes).
+   */
   private requestBook(native: string): Promise<undefined> {
-    this.settle(native);
-    if (this.closed) return Promise.resolve(undefined);
-    if (!this.initial.has(native)) this.resubscribe(native);
-    const timeoutMs = this.options.snapshotTimeoutMs ?? 10_000;
-    return new Promise<undefined>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (this.waiting.get(native)?.timer !== timer) return;
-        this.waiting.delete(native);
-        this.initial.delete(native);
-        reject(new Error(`no ${native} book snapshot within ${timeoutMs} ms of subscribing`));
-      }, timeoutMs);
-      timer.unref?.();
-      this.waiting.set(native, { resolve, reject, timer });
-    });
-  }
-
-  private settle(native: string, err?: Error): void {
-    const w = this.waiting.get(native);
-    if (!w) return;
-    this.waiting.delete(native);
-    clearTimeout(w.timer);
-    if (err) w.reject(err);
-    else w.resolve(undefined);
+    if (!this.closed && !this.initial.delete(native)) this.resubscribe(native);
+    return Promise.resolve(undefined);
   }
 
   private resubscribe(native: string): void {
     const depth = this.depths.get(native) ?? this.options.depth;
     if (this.protocol === 'v1') {
-      this.ctx.send(v1BookRequest('unsubscribe', native, depth, REQ.resync));
-      this.ctx.send(v1BookRequest('subscribe', native, depth, REQ.resync));
+      this.ctx.sendPaced(v1BookRequest('unsubscribe', native, depth, REQ.resync), v1BookRequest('subscribe', native, depth, REQ.resync));
       return;
     }
     const params = (method: string) =>
@@ -209,23 +161,22 @@ export class KrakenSession implements VenueSession {
         params: { channel: 'book', symbol: [native], depth, ...(method === 'subscribe' ? { snapshot: true } : {}) },
         req_id: REQ.resync,
       });
-    this.ctx.send(params('unsubscribe'));
-    this.ctx.send(params('subscribe'));
+    this.ctx.sendPaced(params('unsubscribe'), params('subscribe'));
   }
 
   /**
-   * A refused request: a book subscription fails the snapshot request (the book retries with
-   * backoff); a trade or ticker subscription is retried for that symbol alone with backoff; a
-   * refusal naming no symbol refuses the connection's subscriptions: a fresh connection retries.
+   * A refused request (a warning, not a malformed frame): a book subscription leaves the book's
+   * snapshot request open until the core's timeout asks again (with backoff); a trade or ticker
+   * subscription is retried for that symbol alone with backoff; a refusal naming no symbol
+   * refuses the connection's subscriptions: a fresh connection retries.
    */
-  private refused(e: Extract<KrakenEvent, { kind: 'refused' }>, text: string): void {
+  private refused(e: Extract<KrakenEvent, { kind: 'refused' }>): void {
     if (e.method === 'unsubscribe') return this.ctx.skipped(); // resync of a book the venue had dropped
     const channel = e.channel ?? (e.reqId !== undefined ? CHANNEL_OF_REQ[e.reqId] : undefined);
-    this.ctx.parseError(text, `kraken refused ${e.method}${channel ? ` ${channel}` : ''}: ${e.error.slice(0, 120)}`);
+    this.ctx.warn(`kraken refused ${e.method}${channel ? ` ${channel}` : ''}${e.native ? ` ${e.native}` : ''}: ${e.error.slice(0, 120)}`);
     if (e.method !== 'subscribe' || channel === 'heartbeat') return;
     const sym = e.native !== undefined ? this.ctx.byNative.get(e.native) : undefined;
     if (!sym || channel === undefined) return this.ctx.rotate(`subscription refused: ${e.error.slice(0, 120)}`);
-    if (channel === 'book') return this.settle(sym.native, new Error(`book subscription refused: ${e.error}`));
     if (channel !== 'trade' && channel !== 'ticker') return;
     const key = `${channel}|${sym.native}`;
     const attempt = (this.retries.get(key) ?? 0) + 1;
@@ -235,7 +186,7 @@ export class KrakenSession implements VenueSession {
       this.timers.delete(timer);
       if (this.closed) return;
       const extra = channel === 'ticker' ? { event_trigger: 'bbo' } : {};
-      this.ctx.send(
+      this.ctx.sendPaced(
         JSON.stringify({
           method: 'subscribe',
           params: { channel, symbol: [sym.native], ...extra, snapshot: true },

@@ -1,7 +1,7 @@
 import { type Simulator, startSimulator } from '@cryptoscalp/exchange-simulator';
 import { trimDecimal } from '@cryptoscalp/market';
 import { type FeedStatus, type L2, type Trade } from '@cryptoscalp/messaging';
-import { type StartedService,startService } from '@cryptoscalp/platform';
+import { type StartedService, startService } from '@cryptoscalp/platform';
 import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
 
 import { connect, type NatsConnection } from 'nats';
@@ -123,13 +123,17 @@ async function expectBooksEqualSimulator(rig: Rig, depth: number): Promise<void>
       const truth = (await json(`${rig.sim.controlUrl}/api/book/okx/${symbol}?depth=${depth}`)).body;
       const ours = await json(`${rig.gw.url}/v1/book/okx/${symbol}?depth=${depth}`);
       const two = (ls: string[][]) => ls.map(([p, s]) => [p, s]);
-      const same = ours.status === 200 && JSON.stringify([ours.body.bids, ours.body.asks]) === JSON.stringify([two(rest.bids), two(rest.asks)]);
+      const same =
+        ours.status === 200 && JSON.stringify([ours.body.bids, ours.body.asks]) === JSON.stringify([two(rest.bids), two(rest.asks)]);
       return same ? { rest, truth, ours: ours.body } : undefined;
     }, 15_000);
     expect(matched.ours.bids).toEqual(matched.rest.bids.map(([p, s]: string[]) => [p, s]));
     expect(matched.ours.asks).toEqual(matched.rest.asks.map(([p, s]: string[]) => [p, s]));
     const trim = (ls: string[][]) => ls.map(([p, s]) => [trimDecimal(p as string), trimDecimal(s as string)]);
-    expect({ bids: matched.ours.bids, asks: matched.ours.asks }).toEqual({ bids: trim(matched.truth.bids), asks: trim(matched.truth.asks) });
+    expect({ bids: matched.ours.bids, asks: matched.ours.asks }).toEqual({
+      bids: trim(matched.truth.bids),
+      asks: trim(matched.truth.asks),
+    });
     expect(matched.ours.bids).toHaveLength(depth);
   }
 }
@@ -229,7 +233,9 @@ describe('market-data-gateway against the exchange simulator (OKX v5, REST snaps
     expect(chainBreaks(rig.pub.l2.get('BTC-USDT') ?? [])).toEqual([]);
     expect(await checksums('mismatch')).toBe(1);
     // Books started from REST: no subscription was repeated for a snapshot.
-    const snapshotRequests = metricValue(await (await fetch(`${rig.gw.url}/metrics`)).text(), 'cs_gateway_snapshot_requests_total', { venue: 'okx' });
+    const snapshotRequests = metricValue(await (await fetch(`${rig.gw.url}/metrics`)).text(), 'cs_gateway_snapshot_requests_total', {
+      venue: 'okx',
+    });
     expect(snapshotRequests).toBe(3);
   });
 

@@ -1,5 +1,5 @@
+import { carried, SessionHarness, settle } from '../../replay/replay-session';
 import { OkxAdapter } from './okx.adapter';
-import { carried, SessionHarness, settle } from './okx.harness';
 import { OKX_OPS_PER_HOUR } from './okx.session';
 
 const BTC = carried('BTC-USDT', 'BTC-USDT');
@@ -73,7 +73,16 @@ describe('OKX v5 adapter: books', () => {
     h.frame(books('BTC-USDT', 'update', 123519, 123456, [lv('8476.97', '0'), lv('8476.5', '3')], [lv('8477', '8')]));
     h.frame(books('BTC-USDT', 'update', 123600, 123519, [], [lv('8476.98', '0')]));
     expect(h.l2s.slice(1)).toMatchObject([
-      { snapshot: false, seq: 123519, prevSeq: 123456, bids: [['8476.97', '0'], ['8476.5', '3']], asks: [['8477', '8']] },
+      {
+        snapshot: false,
+        seq: 123519,
+        prevSeq: 123456,
+        bids: [
+          ['8476.97', '0'],
+          ['8476.5', '3'],
+        ],
+        asks: [['8477', '8']],
+      },
       { snapshot: false, seq: 123600, prevSeq: 123519, bids: [], asks: [['8476.98', '0']] },
     ]);
     const book = h.book('BTC-USDT');
@@ -157,18 +166,27 @@ describe('OKX v5 adapter: books', () => {
     // The update leads to the second published example: "3366.1:7:3366.8:9:3368:8:3372:8" → 831078360.
     h.frame(books('BTC-USDT', 'update', 11, 10, [lv('3366', '0')], [lv('3372', '8')], 831078360));
     expect(h.book('BTC-USDT')?.state).toBe('live');
-    expect(h.book('BTC-USDT')?.counters.checksumOk).toBe(1);
+    expect(h.book('BTC-USDT')?.counters.checksumOk).toBe(2); // the snapshot's and the update's
     // The same update content with a checksum that does not match: mismatch → resync.
     h.frame(books('BTC-USDT', 'update', 12, 11, [lv('3366.1', '8')], [], 831078360));
     expect(h.statesOf('BTC-USDT')).toEqual(['connected', 'checksum_mismatch', 'resync']);
     h.close();
   });
 
-  it('rejects a snapshot whose non-zero checksum does not match its own levels, and skips checks when it is 0', () => {
+  it('rejects a snapshot whose non-zero checksum does not match its own levels (checksum_mismatch, counted), and skips checks when it is 0', async () => {
     const h = new SessionHarness(new OkxAdapter(), [BTC, ETH]);
     h.frame(books('BTC-USDT', 'snapshot', 10, -1, [lv('3366.1', '7'), lv('3366', '6')], [lv('3366.8', '9'), lv('3368', '8')], 12345));
     expect(h.book('BTC-USDT')?.state).not.toBe('live');
-    expect(h.statesOf('BTC-USDT')).toEqual(['resync']);
+    expect(h.statesOf('BTC-USDT')).toEqual(['checksum_mismatch', 'resync']);
+    expect(h.book('BTC-USDT')?.counters).toMatchObject({ checksumMismatch: 1, checksumOk: 0 });
+    // Buffered updates meanwhile do not ask again: one paced unsubscribe + subscribe.
+    for (let i = 0; i < 5; i++) h.frame(books('BTC-USDT', 'update', 20 + i, 19 + i, [lv('3366.1', String(i + 1))], []));
+    await settle(40);
+    expect(frameOps(h.paced).map((f) => f.op)).toEqual(['unsubscribe', 'subscribe']);
+    // OKX's published example as the resubscription's snapshot: verified, counted as a checksum.
+    h.frame(books('BTC-USDT', 'snapshot', 30, -1, [lv('3366.1', '7'), lv('3366', '6')], [lv('3366.8', '9'), lv('3368', '8')], -1881014294));
+    expect(h.statesOf('BTC-USDT')).toEqual(['checksum_mismatch', 'resync', 'connected']);
+    expect(h.book('BTC-USDT')?.counters).toMatchObject({ checksumMismatch: 1, checksumOk: 1 });
     h.frame(books('ETH-USDT', 'snapshot', 10, -1, [lv('3366.1', '7')], [lv('3366.8', '9')], 0));
     h.frame(books('ETH-USDT', 'update', 11, 10, [lv('3366.2', '1')], [], 0));
     expect(h.book('ETH-USDT')?.counters.checksumOk).toBe(0);
@@ -231,9 +249,18 @@ describe('OKX v5 adapter: trades, top of book, control', () => {
 
   it('rotates on the 64008 notice, answers nothing to pong, counts malformed frames and never throws', () => {
     const h = new SessionHarness(new OkxAdapter(), [BTC]);
-    h.frame('pong', '{"arg":{"channel":"books"', '[1,2]', { arg: { channel: 'books', instId: 'BTC-USDT' }, action: 'update', data: [{ bids: 'x' }] });
+    h.frame('pong', '{"arg":{"channel":"books"', '[1,2]', {
+      arg: { channel: 'books', instId: 'BTC-USDT' },
+      action: 'update',
+      data: [{ bids: 'x' }],
+    });
     expect(h.ctx.parseErrors).toBe(3);
-    h.frame({ event: 'notice', code: '64008', msg: 'The connection will soon be closed for a service upgrade. Please reconnect.', connId: 'a4d3ae55' });
+    h.frame({
+      event: 'notice',
+      code: '64008',
+      msg: 'The connection will soon be closed for a service upgrade. Please reconnect.',
+      connId: 'a4d3ae55',
+    });
     expect(h.rotations).toHaveLength(1);
     h.frame({ event: 'subscribe', arg: { channel: 'books', instId: 'BTC-USDT' }, connId: 'a4d3ae55' });
     expect(h.ctx.skippedFrames).toBe(1);

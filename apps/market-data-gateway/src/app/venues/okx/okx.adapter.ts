@@ -147,6 +147,7 @@ export class OkxAdapter implements VenueAdapter {
 
 function requests(op: 'subscribe' | 'unsubscribe', args: { channel: string; instId: string }[]): string[] {
   const out: string[] = [];
-  for (let i = 0; i < args.length; i += OKX_ARGS_PER_REQUEST) out.push(JSON.stringify({ op, args: args.slice(i, i + OKX_ARGS_PER_REQUEST) }));
+  for (let i = 0; i < args.length; i += OKX_ARGS_PER_REQUEST)
+    out.push(JSON.stringify({ op, args: args.slice(i, i + OKX_ARGS_PER_REQUEST) }));
   return out;
 }

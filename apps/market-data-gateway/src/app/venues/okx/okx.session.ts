@@ -9,15 +9,8 @@ import {
   OKX_BOOK_CHANNELS,
   okxBookChecksum,
   okxContinuity,
-  okxSnapshotChecksum,
   parseRestBooks,
 } from './okx.protocol';
-
-interface Waiter {
-  promise: Promise<BookSnapshot | undefined>;
-  resolve(): void;
-  timer: NodeJS.Timeout;
-}
 
 /** `subscribe`/`unsubscribe` requests per connection and hour (OKX: 480; a few kept in reserve). */
 export const OKX_OPS_PER_HOUR = 470;
@@ -30,16 +23,14 @@ const HOUR_MS = 3_600_000;
  * when the venue pushes no WebSocket snapshot (the announced REST mode: the first `books` push
  * after subscribing is an update) or the adapter is configured so, from `GET /api/v5/market/books`
  * with its `seqId`. A symbol that must resync gets a fresh WebSocket snapshot by unsubscribe +
- * subscribe of its `books` channel alone (batched, counted against the 480 requests per hour; the
- * connection rotates before the budget runs out), or a fresh REST snapshot in REST mode.
+ * subscribe of its `books` channel alone (batched, paced, counted against the 480 requests per
+ * hour; the connection rotates before the budget runs out), or a fresh REST snapshot in REST mode.
+ * The book waits for the pushed snapshot (`snapshotViaWs`) and verifies its checksum (core).
  */
 export class OkxSession implements VenueSession {
   private readonly books = new Map<string, BookHandle>();
-  /** Book subscriptions sent whose snapshot has not arrived yet (no second request for them). */
-  private readonly awaiting = new Set<string>();
-  /** Book subscriptions of the connection plan that have not pushed anything yet. */
+  /** Book subscriptions of the connection plan that have not pushed anything yet (their snapshot is on the way). */
   private readonly initial = new Set<string>();
-  private readonly waiters = new Map<string, Waiter>();
   private readonly resubscribe = new Set<string>();
   private resubscribeTimer: NodeJS.Timeout | undefined;
   /** Send times of subscribe/unsubscribe requests within the last hour. */
@@ -61,21 +52,12 @@ export class OkxSession implements VenueSession {
     const now = Date.now();
     const symbols = [...this.ctx.byNative.values()];
     for (let i = 0; i < this.adapter.requestsFor(symbols); i++) this.ops.push(now);
-    for (const s of symbols) {
-      if (!s.channels.includes('l2') || this.snapshotSource !== 'ws') continue;
-      this.awaiting.add(s.native);
-      this.initial.add(s.native);
-    }
+    for (const s of symbols) if (s.channels.includes('l2') && this.snapshotSource === 'ws') this.initial.add(s.native);
   }
 
   onClose(): void {
     this.closed = true;
     if (this.resubscribeTimer) clearTimeout(this.resubscribeTimer);
-    for (const w of this.waiters.values()) {
-      clearTimeout(w.timer);
-      w.resolve();
-    }
-    this.waiters.clear();
   }
 
   /** OKX: send "ping" when nothing arrived for a while (the venue closes connections silent for 30 s). */
@@ -119,7 +101,7 @@ export class OkxSession implements VenueSession {
     }
     if (event === 'error') {
       // A refused request (60014 too frequent, 60018 unknown channel…): a fresh connection subscribes again.
-      this.ctx.parseError(text, 'request refused');
+      this.ctx.warn(`okx refused a request: ${text.slice(0, 200)}`);
       this.ctx.rotate(`request refused: ${String(msg['code'])} ${String(msg['msg']).slice(0, 100)}`);
       return;
     }
@@ -132,31 +114,29 @@ export class OkxSession implements VenueSession {
       if (typeof d === 'string') return this.ctx.parseError(text, d);
       const book = this.bookOf(sym);
       if (action === 'snapshot') {
-        this.awaiting.delete(sym.native);
         this.initial.delete(sym.native);
-        const waiter = this.takeWaiter(sym.native);
-        if (d.checksum !== 0 && okxSnapshotChecksum(d.bids, d.asks) !== d.checksum) {
-          book.resync(`snapshot checksum ${d.checksum} does not match its levels`);
-        } else {
-          book.snapshot({ seq: d.seqId, bids: d.bids, asks: d.asks, ts: d.ts, recvTs: recvUs });
-        }
-        waiter?.resolve();
+        // A non-zero checksum is verified by the core: a snapshot that fails is checksum_mismatch, never published.
+        book.snapshot({
+          seq: d.seqId,
+          bids: d.bids,
+          asks: d.asks,
+          ts: d.ts,
+          recvTs: recvUs,
+          ...(d.checksum !== 0 ? { checksum: d.checksum } : {}),
+        });
         continue;
       }
       if (action !== 'update') return this.ctx.parseError(text, `books action ${String(action)}`);
       if (this.initial.delete(sym.native) && this.snapshotSource === 'ws') {
         // The subscription's first push is an update: this venue starts books from REST (seqId).
         this.snapshotSource = 'rest';
-        this.awaiting.delete(sym.native);
-        this.takeWaiter(sym.native)?.resolve();
       }
       if (isSequenceReset(d)) {
         book.resync(`sequence reset (seqId ${d.seqId} < prevSeqId ${d.prevSeqId})`);
         continue;
       }
       // A keepalive (no levels, seqId == prevSeqId) that continues a live book changes nothing.
-      if (d.seqId === d.prevSeqId && d.bids.length === 0 && d.asks.length === 0 && book.state === 'live' && book.seq === d.seqId)
-        continue;
+      if (d.seqId === d.prevSeqId && d.bids.length === 0 && d.asks.length === 0 && book.state === 'live' && book.seq === d.seqId) continue;
       book.update({
         first: d.seqId,
         last: d.seqId,
@@ -203,6 +183,8 @@ export class OkxSession implements VenueSession {
         continuity: okxContinuity,
         checksum: (view, u) => okxBookChecksum(view) === u.checksum,
         requestSnapshot: () => this.requestSnapshot(sym),
+        snapshotViaWs: true,
+        snapshotTimeoutMs: this.adapter.snapshotTimeoutMs,
       };
       book = this.ctx.book(sym, options);
       this.books.set(sym.native, book);
@@ -228,38 +210,16 @@ export class OkxSession implements VenueSession {
     return this.wsSnapshot(sym);
   }
 
-  /** Resolves (with nothing) once the WebSocket snapshot was handed to the book; rejects on timeout. */
+  /**
+   * A WebSocket snapshot: the plan's subscription brings the first one; later requests (a resync,
+   * or the core's timeout) resubscribe. The book waits for the push (`snapshotViaWs`).
+   */
   private wsSnapshot(sym: CarriedSymbol): Promise<BookSnapshot | undefined> {
-    const existing = this.waiters.get(sym.native);
-    if (existing) return existing.promise;
-    if (this.closed) return Promise.resolve(undefined);
-    if (!this.awaiting.has(sym.native)) this.queueResubscribe(sym.native);
-    let resolve!: () => void;
-    let reject!: (err: Error) => void;
-    const promise = new Promise<BookSnapshot | undefined>((res, rej) => {
-      resolve = () => res(undefined);
-      reject = rej;
-    });
-    const timer = setTimeout(() => {
-      this.waiters.delete(sym.native);
-      this.awaiting.delete(sym.native);
-      reject(new Error(`no books snapshot for ${sym.native} within ${this.adapter.snapshotTimeoutMs} ms`));
-    }, this.adapter.snapshotTimeoutMs);
-    timer.unref?.();
-    this.waiters.set(sym.native, { promise, resolve, timer });
-    return promise;
-  }
-
-  private takeWaiter(native: string): Waiter | undefined {
-    const w = this.waiters.get(native);
-    if (!w) return undefined;
-    clearTimeout(w.timer);
-    this.waiters.delete(native);
-    return w;
+    if (!this.closed && !this.initial.delete(sym.native)) this.queueResubscribe(sym.native);
+    return Promise.resolve(undefined);
   }
 
   private queueResubscribe(native: string): void {
-    this.awaiting.add(native);
     this.resubscribe.add(native);
     if (!this.resubscribeTimer) {
       this.resubscribeTimer = setTimeout(() => this.flushResubscribe(), this.adapter.resubscribeBatchMs);
@@ -278,13 +238,10 @@ export class OkxSession implements VenueSession {
     const frames = this.adapter.resubscribeFrames(natives);
     if (this.ops.length + frames.length > OKX_OPS_PER_HOUR) {
       // A new connection starts with a fresh budget and subscribes (and snapshots) everything.
-      for (const n of natives) this.awaiting.delete(n);
       this.ctx.rotate(`subscribe budget of ${OKX_OPS_PER_HOUR} requests per hour used up`);
       return;
     }
-    for (const f of frames) {
-      this.ops.push(now);
-      this.ctx.send(f);
-    }
+    for (let i = 0; i < frames.length; i++) this.ops.push(now);
+    this.ctx.sendPaced(...frames);
   }
 }
