@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const root = join(__dirname, '..');
-const read = (path: string) => readFileSync(join(root, path), 'utf8');
+import { parseYaml, read, root } from './testing/deploy-files';
+
 
 /** Each deployable's default HTTP port, read from its own configuration (the oracle). */
 function configuredDefaultPorts(): Record<string, number> {
@@ -62,6 +62,16 @@ describe('Docker image HEALTHCHECK', () => {
       expect(await runHealthcheck({ HEALTHCHECK_PORT_FILE: join(dir, 'missing'), HTTP_PORT: String(port) })).toBe(0);
     });
 
+    it('probes the liveness path written into the image (the simulator has /health), HEALTHCHECK_PATH when set', async () => {
+      status = 200;
+      const pathFile = join(dir, '.health-path');
+      writeFileSync(pathFile, '/elsewhere\n');
+      expect(await runHealthcheck({ HEALTHCHECK_PORT_FILE: portFile, HEALTHCHECK_PATH_FILE: pathFile })).toBe(1);
+      writeFileSync(pathFile, '/health/liveness\n');
+      expect(await runHealthcheck({ HEALTHCHECK_PORT_FILE: portFile, HEALTHCHECK_PATH_FILE: pathFile })).toBe(0);
+      expect(await runHealthcheck({ HEALTHCHECK_PORT_FILE: portFile, HEALTHCHECK_PATH_FILE: pathFile, HEALTHCHECK_PATH: '/nope' })).toBe(1);
+    });
+
     it('fails on a non-2xx answer, on nothing listening and without any port', async () => {
       status = 503;
       expect(await runHealthcheck({ HEALTHCHECK_PORT_FILE: portFile })).toBe(1);
@@ -73,29 +83,59 @@ describe('Docker image HEALTHCHECK', () => {
 });
 
 describe('deployment secrets', () => {
-  it('are never committed: only the README is tracked in deploy/secrets, and secret files are ignored', () => {
+  const composeSecretFiles = () => {
+    const compose = parseYaml(read('docker-compose.prod.yml'));
+    return Object.entries(compose.secrets as Record<string, { file: string }>).map(([name, s]) => ({ name, file: s.file.replace(/^\.\//, '') }));
+  };
+
+  it('are never committed: only the README is tracked in deploy/secrets, and every secret file compose mounts is ignored', () => {
     const tracked = execFileSync('git', ['ls-files', 'deploy/secrets'], { cwd: root, encoding: 'utf8' }).trim().split('\n');
     expect(tracked).toEqual(['deploy/secrets/README.md']);
-    const compose = read('docker-compose.prod.yml');
-    const files = [...compose.matchAll(/file: \.\/(deploy\/secrets\/\S+)/g)].map((m) => m[1] as string);
-    expect(files.length).toBeGreaterThan(0);
-    for (const file of files) {
+    const files = composeSecretFiles();
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const { file } of files) {
+      expect(file).toMatch(/^deploy\/secrets\/[a-z_]+\.txt$/);
       expect(spawnSync('git', ['check-ignore', '-q', file], { cwd: root }).status).toBe(0);
     }
   });
 
-  it('are generated at deploy time: random, mode 600, kept when present', () => {
+  it('no tracked file outside deploy/secrets carries a secret value: no password/token literals in deploy manifests', () => {
+    const tracked = execFileSync('git', ['ls-files', '-co', '--exclude-standard', 'deploy', 'docker-compose.prod.yml'], { cwd: root, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter((f) => /\.(ya?ml|conf|env|example|json)$/.test(f) && !f.startsWith('deploy/schemas/'));
+    const offenders: string[] = [];
+    for (const file of tracked) {
+      const text = read(file);
+      for (const m of text.matchAll(/^[^#\n]*?\b([A-Z_]*(?:PASSWORD|TOKEN|SECRET|PASSPHRASE|API_KEY))\s*[:=]\s*['"]?([^\s'"#,}]+)/gm)) {
+        const [, name, value] = m as unknown as [string, string, string];
+        if (/_FILE$/.test(name) || value.startsWith('$') || value.startsWith('/run/secrets/') || /^example-change-me/.test(value)) continue;
+        offenders.push(`${file}: ${name}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('are generated at deploy time: every file compose mounts, random, kept when present; folder 700, files readable by the container users', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cs-secrets-'));
     mkdirSync(join(dir, 'scripts'));
     mkdirSync(join(dir, 'secrets'));
     copyFileSync(join(root, 'deploy/scripts/init-secrets.sh'), join(dir, 'scripts/init-secrets.sh'));
     chmodSync(join(dir, 'scripts/init-secrets.sh'), 0o755);
     execFileSync('bash', [join(dir, 'scripts/init-secrets.sh')]);
-    const file = join(dir, 'secrets/postgres_password.txt');
-    const first = readFileSync(file, 'utf8');
-    expect(first).toMatch(/^[A-Za-z0-9]{32}$/);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'secrets')).mode & 0o777).toBe(0o700);
+    const values = new Set<string>();
+    const first: Record<string, string> = {};
+    for (const { file } of composeSecretFiles()) {
+      const path = join(dir, 'secrets', file.replace('deploy/secrets/', ''));
+      const value = readFileSync(path, 'utf8');
+      expect(value).toMatch(/^[A-Za-z0-9]{32}$/);
+      expect(statSync(path).mode & 0o777).toBe(0o444);
+      values.add(value);
+      first[path] = value;
+    }
+    expect(values.size).toBe(Object.keys(first).length);
     execFileSync('bash', [join(dir, 'scripts/init-secrets.sh')]);
-    expect(readFileSync(file, 'utf8')).toBe(first);
+    for (const [path, value] of Object.entries(first)) expect(readFileSync(path, 'utf8')).toBe(value);
   });
 });
