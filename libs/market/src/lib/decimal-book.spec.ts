@@ -1,3 +1,4 @@
+import { compareDecimal } from './decimal';
 import { DecimalBook } from './decimal-book';
 
 describe('DecimalBook', () => {
@@ -73,5 +74,62 @@ describe('DecimalBook', () => {
     const book = new DecimalBook();
     expect(() => book.set('bid', 'abc', '1')).toThrow(RangeError);
     expect(() => book.set('bid', '1', '-1')).toThrow(RangeError);
+  });
+});
+
+describe('DecimalBook.load and setLevel (fast paths)', () => {
+  // Independent oracle: the last write of each price wins, zero sizes delete, sorted with compareDecimal.
+  const naive = (levels: [string, string][], side: 'bid' | 'ask') => {
+    const byValue = new Map<string, [string, string]>();
+    for (const l of levels) {
+      const k = compareKey(l[0]);
+      if (Number(l[1]) === 0) byValue.delete(k);
+      else byValue.set(k, l);
+    }
+    const out = [...byValue.values()].sort((a, b) => compareDecimal(a[0], b[0]));
+    return side === 'bid' ? out.reverse() : out;
+  };
+  const compareKey = (p: string) => p.replace(/^0+(?=\d)/, '').replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const price = () => (rnd() * 100).toFixed(Math.floor(rnd() * 4) + 1) + (rnd() < 0.2 ? '0' : '');
+
+  it('loads a best-first snapshot exactly as level-by-level writes would, keeping the tuples', () => {
+    const bids = naive(Array.from({ length: 500 }, () => [price(), '1.5'] as [string, string]), 'bid');
+    const asks = naive(Array.from({ length: 500 }, () => [(100 + rnd() * 100).toFixed(3), '2']), 'ask');
+    const book = new DecimalBook();
+    book.load(bids, asks);
+    expect(book.top('bid')).toEqual(bids);
+    expect(book.top('ask')).toEqual(asks);
+    expect(book.top('bid', 1)[0]).toBe(bids[0]);
+  });
+
+  it('falls back to level-by-level writes for unsorted input, duplicates and zero sizes', () => {
+    for (let round = 0; round < 20; round++) {
+      const bids = Array.from({ length: 200 }, () => [price(), rnd() < 0.1 ? '0' : '3'] as [string, string]);
+      const asks = Array.from({ length: 200 }, () => [price(), rnd() < 0.1 ? '0.000' : '4'] as [string, string]);
+      const book = new DecimalBook();
+      book.set('bid', '55', '9'); // replaced, never merged
+      book.load(bids, asks);
+      expect(book.top('bid')).toEqual(naive(bids, 'bid'));
+      expect(book.top('ask')).toEqual(naive(asks, 'ask'));
+    }
+  });
+
+  it('leaves an empty book when a snapshot is rejected', () => {
+    const book = new DecimalBook();
+    book.set('bid', '1', '1');
+    expect(() => book.load([['3', '1'], ['2', '1'], ['x', '1']], [])).toThrow(RangeError);
+    expect(book.bidCount).toBe(0);
+    expect(book.top('bid')).toEqual([]);
+  });
+
+  it('setLevel stores the given tuple and deletes on a zero size', () => {
+    const book = new DecimalBook();
+    const level = ['10.5', '2'] as const;
+    book.setLevel('ask', level);
+    expect(book.best('ask')).toBe(level);
+    expect(book.setLevel('ask', ['10.50', '0'])).toBe(true);
+    expect(book.askCount).toBe(0);
   });
 });

@@ -42,27 +42,77 @@ export class DecimalBook {
 
   /** Sets a level; a size equal to zero (`"0"`, `"0.00000000"`) deletes it. Returns false for a no-op delete. */
   set(side: 'bid' | 'ask', price: string, size: string): boolean {
-    const arr = side === 'bid' ? this.bids : this.asks;
+    return this.setLevel(side, [price, size]);
+  }
+
+  /**
+   * `set` with the venue's own `[price, size]` tuple, stored as it is (no copy): the hot path of
+   * book updates. The tuple must not be mutated afterwards (parsed frames never are).
+   */
+  setLevel(side: 'bid' | 'ask', level: DecimalLevel): boolean {
+    const price = level[0];
+    const size = level[1];
     if (!NUMBER.test(price)) throw new RangeError(`"${price}" is not a price`);
     if (!NUMBER.test(size)) throw new RangeError(`"${size}" is not a size`);
+    const arr = side === 'bid' ? this.bids : this.asks;
     const key = Number(price);
-    const sz = Number(size);
     const i = this.find(arr, side, key, price);
-    if (sz === 0) {
+    if (Number(size) === 0) {
       if (i < 0) return false;
       arr.splice(i, 1);
       return true;
     }
-    if (i >= 0) (arr[i] as Entry).level = [price, size];
-    else arr.splice(-i - 1, 0, { key, level: [price, size] });
+    if (i >= 0) (arr[i] as Entry).level = level;
+    else if (-i - 1 === arr.length) arr.push({ key, level });
+    else arr.splice(-i - 1, 0, { key, level });
     return true;
   }
 
-  /** Replaces the whole book. */
+  /**
+   * Replaces the whole book. A snapshot sent best first with distinct prices and no zero sizes
+   * (what every venue sends) is loaded in one pass; anything else goes level by level through `set`.
+   */
   load(bids: readonly DecimalLevel[], asks: readonly DecimalLevel[]): void {
     this.clear();
-    for (const [p, s] of bids) this.set('bid', p, s);
-    for (const [p, s] of asks) this.set('ask', p, s);
+    try {
+      if (!this.loadSorted('bid', bids)) {
+        this.bids.length = 0;
+        for (const l of bids) this.setLevel('bid', l);
+      }
+      if (!this.loadSorted('ask', asks)) {
+        this.asks.length = 0;
+        for (const l of asks) this.setLevel('ask', l);
+      }
+    } catch (err) {
+      // Never leave a half-filled side behind (the fast path fills from the end).
+      this.clear();
+      throw err;
+    }
+  }
+
+  /** Fast path of `load` for one side: false (side left partly filled) when the input is not strictly best first. */
+  private loadSorted(side: 'bid' | 'ask', levels: readonly DecimalLevel[]): boolean {
+    const arr = side === 'bid' ? this.bids : this.asks;
+    const dir = side === 'bid' ? 1 : -1;
+    const n = levels.length;
+    arr.length = n;
+    for (let j = 0; j < n; j++) {
+      const level = levels[j] as DecimalLevel;
+      const price = level[0];
+      const size = level[1];
+      if (!NUMBER.test(price)) throw new RangeError(`"${price}" is not a price`);
+      if (!NUMBER.test(size)) throw new RangeError(`"${size}" is not a size`);
+      const key = Number(price);
+      if (Number(size) === 0) return false;
+      // Worst first inside: the j-th best goes to n-1-j; it must be strictly worse than the one before.
+      const better = arr[n - j] as Entry | undefined;
+      if (better) {
+        const c = better.key === key ? compareDecimal(better.level[0], price) : better.key < key ? -1 : 1;
+        if (c * dir <= 0) return false;
+      }
+      arr[n - 1 - j] = { key, level };
+    }
+    return true;
   }
 
   best(side: 'bid' | 'ask'): DecimalLevel | undefined {

@@ -58,7 +58,10 @@ export class FeedManager implements OnApplicationBootstrap, OnApplicationShutdow
   onApplicationBootstrap(): void {
     const cfg = this.options.config;
     this.publisher.onL2Lost = (keys) => this.republish(keys);
-    this.publisher.onDrop = (_venue, kind) => this.metricsByVenue.forEach((m) => m.dropped(kind));
+    this.publisher.onDrop = (venue, kind) => this.metricsByVenue.get(venue)?.dropped(kind);
+    this.publisher.onPublished = (venue, _kind, recvTs) => {
+      if (recvTs !== undefined) this.metricsByVenue.get(venue)?.receiveToPublish(Math.max(0, (nowUs() - recvTs) / 1e6));
+    };
     for (const spec of feedSpecs(cfg)) {
       const adapter = adapterFor(spec.venue);
       if (!adapter) {
@@ -138,7 +141,11 @@ export class FeedManager implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   describe(): Record<string, unknown> {
-    return { venues: [...this.venues.values()].map((v) => v.describe()) };
+    const sink = this.publisher.sink;
+    return {
+      venues: [...this.venues.values()].map((v) => v.describe()),
+      publishing: { bufferedCore: sink.bufferedCore, bufferedTrades: sink.bufferedTrades, ...sink.stats, jetStream: { ...sink.jetStreamStats } },
+    };
   }
 
   private republish(keys: Set<string>): void {

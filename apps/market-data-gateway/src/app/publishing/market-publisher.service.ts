@@ -7,7 +7,7 @@ import { PLATFORM_OPTIONS, type PlatformOptions } from '@cryptoscalp/platform';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 
 import type { GatewayConfig } from '../market-data-gateway.config';
-import { NatsMarketSink } from './nats-market-sink';
+import { type MessageKind, NatsMarketSink } from './nats-market-sink';
 
 /**
  * Hosts the NATS publishing of market data: the `MD_TRADES` stream created idempotently in the
@@ -22,7 +22,9 @@ export class MarketPublisherService implements OnApplicationBootstrap {
   streamReady = false;
   /** Set by the feed manager: republish the books of these `venue|symbol` keys. */
   onL2Lost: (keys: Set<string>) => void = () => undefined;
-  onDrop: (venue: string, kind: 'trade' | 'l1' | 'l2' | 'status') => void = () => undefined;
+  onDrop: (venue: string, kind: MessageKind) => void = () => undefined;
+  /** Set by the feed manager: a message was handed to NATS (the receive → publish histogram). */
+  onPublished: (venue: string, kind: MessageKind, recvTs: number | undefined) => void = () => undefined;
 
   constructor(
     @Inject(PLATFORM_OPTIONS) private readonly options: PlatformOptions<GatewayConfig>,
@@ -35,9 +37,10 @@ export class MarketPublisherService implements OnApplicationBootstrap {
     this.sink = new NatsMarketSink(nats, subjects, {
       maxBuffered: cfg.GATEWAY_NATS_BUFFER,
       maxTradesBuffered: cfg.GATEWAY_TRADE_BUFFER,
-      ackWindow: 1024,
-      onDrop: (kind) => this.onDrop('*', kind),
+      ackWindow: 4096,
+      onDrop: (venue, kind) => this.onDrop(venue, kind),
       onL2Lost: (keys) => this.onL2Lost(keys),
+      onPublished: (venue, kind, recvTs) => this.onPublished(venue, kind, recvTs),
     });
   }
 

@@ -120,4 +120,32 @@ describe('HttpRestClient', () => {
     await client.getJson({ url: `${base}/d`, purpose: 'snapshot' });
     expect(got).toEqual([`${base}/d {"lastUpdateId":7}`]);
   });
+
+  it('keeps at most maxConcurrent requests in flight; a slow server answers all of them, none times out', async () => {
+    let inServer = 0;
+    let maxInServer = 0;
+    const slow = createServer((req, res) => {
+      inServer++;
+      maxInServer = Math.max(maxInServer, inServer);
+      // The server works one request at a time, 20 ms each (the simulator under load).
+      setTimeout(() => {
+        inServer--;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ path: req.url }));
+      }, 20 * inServer);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+    try {
+      // 60 requests at once: all in flight together would need 60 × 20 ms > the 1 s timeout for the last ones.
+      const client = new HttpRestClient(new WeightLimiter(100_000), { maxConcurrent: 3, timeoutMs: 1000 });
+      const bodies = await Promise.all(Array.from({ length: 60 }, (_, i) => client.getJson<{ path: string }>({ url: `${url}/s${i}`, purpose: 'snapshot' })));
+      expect(bodies.map((b) => b.path)).toEqual(Array.from({ length: 60 }, (_, i) => `/s${i}`));
+      expect(maxInServer).toBeLessThanOrEqual(3);
+      expect(client.maxInFlight).toBe(3);
+      expect(client.inFlight).toBe(0);
+    } finally {
+      await new Promise<void>((r) => slow.close(() => r()));
+    }
+  });
 });

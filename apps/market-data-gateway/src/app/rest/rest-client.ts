@@ -92,21 +92,57 @@ const sleep = (ms: number) =>
   });
 
 export interface HttpRestClientOptions {
+  /** Per request, counted from when it leaves (not while it waits for the limiter or a free slot). Default 10 s. */
   timeoutMs?: number;
+  /**
+   * Requests in flight at once (default 8). Hundreds of symbols resyncing together must not open
+   * hundreds of sockets: a slow server then answers each in turn instead of all of them timing out
+   * together and being retried together.
+   */
+  maxConcurrent?: number;
   onWait?(seconds: number): void;
   onBlocked?(status: number, retryAfterMs: number, url: string): void;
   /** Every successful answer, as received (raw capture). */
   onResponse?(url: string, body: string): void;
 }
 
-/** `fetch` through the venue's limiter; honours `Retry-After` on 429 and 418. */
+/** `fetch` through the venue's limiter and a bounded number of slots; honours `Retry-After` on 429 and 418. */
 export class HttpRestClient implements RestClient {
+  private active = 0;
+  private readonly slotWaiters: (() => void)[] = [];
+  /** Highest number of requests in flight at once (tests, `GET /v1/feeds`). */
+  maxInFlight = 0;
+
   constructor(
     readonly limiter: WeightLimiter,
     private readonly options: HttpRestClientOptions = {},
   ) {}
 
+  get inFlight(): number {
+    return this.active;
+  }
+
+  /** Requests waiting for a free slot. */
+  get queued(): number {
+    return this.slotWaiters.length;
+  }
+
   async getJson<T>(request: RestRequest): Promise<T> {
+    const max = Math.max(1, this.options.maxConcurrent ?? 8);
+    if (this.active >= max) await new Promise<void>((r) => this.slotWaiters.push(r));
+    else this.active++;
+    if (this.active > this.maxInFlight) this.maxInFlight = this.active;
+    try {
+      return await this.send<T>(request);
+    } finally {
+      // Hand the slot straight to the next waiter (the count stays), or free it.
+      const next = this.slotWaiters.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+
+  private async send<T>(request: RestRequest): Promise<T> {
     const waited = await this.limiter.acquire(request.weight ?? 1);
     this.options.onWait?.(waited / 1000);
     const res = await fetch(request.url, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
