@@ -10,7 +10,7 @@
 // in time; keys and subjects live in a fresh namespace, deleted at the end.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -28,11 +28,16 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '60000' },
     'http-rate': { type: 'string', default: '5000' },
     child: { type: 'string' },
+    // Diagnostics: run only some phases (baselines,ingest,http,nats) and/or profile the service
+    // (`--cpu-prof <dir>`: node --cpu-prof, written when the service exits).
+    phases: { type: 'string', default: 'baselines,ingest,http,nats' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const phases = new Set(values.phases.split(','));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---- baseline servers run in a child process (like the service), so client and server use separate cores
@@ -77,6 +82,32 @@ function percentiles(samples) {
   const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
   const r = (v) => Math.round(v * 1000) / 1000;
   return { n: s.length, p50: r(at(0.5)), p90: r(at(0.9)), p99: r(at(0.99)), max: r(s[s.length - 1]) };
+}
+
+/** CPU time (user + system) a process has used so far, ms (Linux /proc; NaN elsewhere). */
+function processCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
+function perItem(ms, n) {
+  return n ? Math.round((ms * 1000 * 10) / n) / 10 : null;
+}
+
+/** Share of flushes whose apply lag was ≤ each bucket bound (from the service's histogram, this phase only). */
+function lagBuckets(after, before) {
+  const out = {};
+  const count = metric(after, 'cs_cache_apply_lag_seconds_count') - metric(before, 'cs_cache_apply_lag_seconds_count');
+  for (const le of ['0.01', '0.02', '0.05', '0.1', '0.2', '0.5', '1']) {
+    const n = metric(after, 'cs_cache_apply_lag_seconds_bucket', `le="${le}"`) - metric(before, 'cs_cache_apply_lag_seconds_bucket', `le="${le}"`);
+    if (count) out[`le${le}s`] = Math.round((n / count) * 1000) / 1000;
+  }
+  return out;
 }
 
 /** Sum of a metric's samples in Prometheus text (optionally those whose labels match). */
@@ -306,7 +337,7 @@ async function ingestCpu() {
 }
 
 /** Requests at a fixed rate over keep-alive connections; latency from send to the last byte. */
-async function httpAtRate(base, path, rate) {
+async function httpAtRate(base, path, rate, expect = 200) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const lat = [];
   let errors = 0;
@@ -320,7 +351,7 @@ async function httpAtRate(base, path, rate) {
         res.on('data', () => undefined);
         res.on('end', () => {
           inflight--;
-          if (res.statusCode === 200) lat.push(Number(process.hrtime.bigint() - t) / 1e6);
+          if (res.statusCode === expect) lat.push(Number(process.hrtime.bigint() - t) / 1e6);
           else errors++;
           resolve();
         });
@@ -346,7 +377,14 @@ async function httpAtRate(base, path, rate) {
   }
   await Promise.all(pending);
   agent.destroy();
-  return { offeredPerSecond: rate, achievedPerSecond: Math.round(lat.length / seconds), errors, latencyMs: percentiles(lat) };
+  const elapsed = (Date.now() - t0) / 1000;
+  return {
+    offeredPerSecond: rate,
+    achievedPerSecond: Math.round(lat.length / elapsed),
+    total: lat.length + errors,
+    errors,
+    latencyMs: percentiles(lat),
+  };
 }
 
 async function natsRequests(nc, subject, body) {
@@ -364,7 +402,7 @@ async function natsRequests(nc, subject, body) {
 }
 
 /** Offered market data: 100 instruments, 70 % L1, 20 % L2 deltas, 10 % trades, increasing seq. */
-async function ingest(nc, prefix, serviceUrl, rate) {
+async function ingest(nc, prefix, serviceUrl, rate, ingestSeconds = seconds) {
   const venues = ['binance', 'coinbase', 'kraken', 'okx', 'bybit'];
   const insts = [];
   for (const v of venues) for (let s = 0; s < 20; s++) insts.push({ venue: v, symbol: `S${s}-USDT`, seq: 1, l2: 1, trade: 0 });
@@ -386,7 +424,7 @@ async function ingest(nc, prefix, serviceUrl, rate) {
   let published = 0;
   const t0 = Date.now();
   let n = 0;
-  while (Date.now() - t0 < seconds * 1000) {
+  while (Date.now() - t0 < ingestSeconds * 1000) {
     const due = Math.floor(((Date.now() - t0) / 1000) * rate);
     const until = Math.min(due, published + 2000);
     for (; published < until; published++) {
@@ -423,12 +461,15 @@ async function ingest(nc, prefix, serviceUrl, rate) {
   await nc.flush();
   const offeredSecs = (Date.now() - t0) / 1000;
   // let the last flushes land, then read the service's own counters
+  const publishedAt = Date.now();
   let after = await scrape();
-  for (let k = 0; k < 40; k++) {
+  let settledAt = Date.now();
+  for (let k = 0; k < 100; k++) {
     await sleep(100);
     const next = await scrape();
     if (metric(next, 'cs_cache_updates_written_total') === metric(after, 'cs_cache_updates_written_total')) break;
     after = next;
+    settledAt = Date.now();
   }
   const d = (name, f) => metric(after, name, f) - metric(before, name, f);
   const received = d('cs_cache_updates_total');
@@ -446,6 +487,11 @@ async function ingest(nc, prefix, serviceUrl, rate) {
     flushesPerSecond: Math.round(flushes / offeredSecs),
     meanCommandsPerFlush: flushes ? Math.round(keys / flushes) : 0,
     meanApplyLagMs: lagCount ? Math.round((lagSum / lagCount) * 10_000) / 10 : null,
+    // how long after the last publish the service was still writing (a backlog if ≫ the flush window)
+    drainAfterPublishMs: settledAt - publishedAt,
+    appliedPerSecondIncludingDrain: Math.round(written / ((settledAt - t0) / 1000)),
+    receivedTotal: received,
+    applyLagHistogram: lagBuckets(after, before),
     droppedByDataPlane: d('cs_nats_messages_dropped_total'),
     ignored: d('cs_cache_updates_ignored_total'),
   };
@@ -467,18 +513,21 @@ async function main() {
     command: 'npx nx build cache-service && node benchmarks/cache-service.mjs',
   };
 
-  console.log('baseline: raw ioredis…');
-  report.baselineIoredis = await rawRedis(`${id}raw:`);
-  console.log('baseline: redis-benchmark…');
-  report.baselineRedisBenchmark = redisBenchmark();
-  console.log('near cache in process…');
-  report.nearCache = await nearCache();
-  console.log('ingest CPU cost in process…');
-  report.ingestCpu = await ingestCpu();
+  if (phases.has('baselines')) {
+    console.log('baseline: raw ioredis…');
+    report.baselineIoredis = await rawRedis(`${id}raw:`);
+    console.log('baseline: redis-benchmark…');
+    report.baselineRedisBenchmark = redisBenchmark();
+    console.log('near cache in process…');
+    report.nearCache = await nearCache();
+    console.log('ingest CPU cost in process…');
+    report.ingestCpu = await ingestCpu();
+  }
 
   console.log('starting cache-service…');
   const port = 19800 + Math.floor(Math.random() * 150);
-  const svc = spawn(process.execPath, [join(root, 'dist/apps/cache-service/main.js')], {
+  const profArgs = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
+  const svc = spawn(process.execPath, [...profArgs, join(root, 'dist/apps/cache-service/main.js')], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
@@ -509,33 +558,53 @@ async function main() {
   }
   const nc = await connect({ servers: NATS_URL, name: 'cache-bench' });
   try {
-    console.log(`ingest at ${values.rate}/s offered…`);
-    report.ingest = await ingest(nc, subjectPrefix, serviceUrl, Number(values.rate));
-    await sleep(500);
+    const cpu = () => processCpuMs(svc.pid);
+    if (phases.has('ingest')) {
+      console.log(`ingest at ${values.rate}/s offered…`);
+      const c0 = cpu();
+      report.ingest = await ingest(nc, subjectPrefix, serviceUrl, Number(values.rate));
+      report.ingest.serviceCpuMicrosecondsPerUpdate = perItem(cpu() - c0, report.ingest.receivedTotal);
+      await sleep(500);
+    } else {
+      await ingest(nc, subjectPrefix, serviceUrl, 2000, 1); // a little data to read
+    }
 
-    const httpRate = Number(values['http-rate']);
-    console.log(`HTTP reads at ${httpRate}/s…`);
-    const base = startChild([fileURLToPath(import.meta.url), '--child', 'http', '--seconds', String(seconds)]);
-    const basePort = Number(await base.first);
-    report.http = {
-      baselineBareNodeHttp: await httpAtRate(`http://127.0.0.1:${basePort}`, '/', httpRate),
-      l1NearCache: await httpAtRate(serviceUrl, '/v1/l1/binance/S1-USDT', httpRate),
-      book10: await httpAtRate(serviceUrl, '/v1/book/binance/S1-USDT?depth=10', httpRate),
-    };
-    base.child.kill();
+    if (phases.has('http')) {
+      const httpRate = Number(values['http-rate']);
+      console.log(`HTTP reads at ${httpRate}/s…`);
+      const base = startChild([fileURLToPath(import.meta.url), '--child', 'http', '--seconds', String(seconds)]);
+      const basePort = Number(await base.first);
+      const withCpu = async (pid, run) => {
+        const c0 = processCpuMs(pid);
+        const r = await run();
+        r.serverCpuMicrosecondsPerRequest = perItem(processCpuMs(pid) - c0, r.total);
+        return r;
+      };
+      report.http = {
+        baselineBareNodeHttp: await withCpu(base.child.pid, () => httpAtRate(`http://127.0.0.1:${basePort}`, '/', httpRate)),
+        l1NearCache: await withCpu(svc.pid, () => httpAtRate(serviceUrl, '/v1/l1/binance/S1-USDT', httpRate)),
+        book10: await withCpu(svc.pid, () => httpAtRate(serviceUrl, '/v1/book/binance/S1-USDT?depth=10', httpRate)),
+        kvMiss404: await withCpu(svc.pid, () => httpAtRate(serviceUrl, '/v1/kv/bench/absent', httpRate, 404)),
+      };
+      base.child.kill();
+    }
 
-    console.log('NATS request-reply…');
-    const nbase = startChild([fileURLToPath(import.meta.url), '--child', 'nats', '--seconds', String(seconds)]);
-    const baseSubject = await nbase.first;
-    report.nats = {
-      baselineBareResponder: await natsRequests(nc, baseSubject, {}),
-      l1: await natsRequests(nc, `${subjectPrefix}cache.l1`, { venue: 'binance', symbol: 'S1-USDT' }),
-      book10: await natsRequests(nc, `${subjectPrefix}cache.book`, { venue: 'binance', symbol: 'S1-USDT', depth: 10 }),
-    };
-    nbase.child.kill();
+    if (phases.has('nats')) {
+      console.log('NATS request-reply…');
+      const nbase = startChild([fileURLToPath(import.meta.url), '--child', 'nats', '--seconds', String(seconds)]);
+      const baseSubject = await nbase.first;
+      report.nats = {
+        baselineBareResponder: await natsRequests(nc, baseSubject, {}),
+        l1: await natsRequests(nc, `${subjectPrefix}cache.l1`, { venue: 'binance', symbol: 'S1-USDT' }),
+        book10: await natsRequests(nc, `${subjectPrefix}cache.book`, { venue: 'binance', symbol: 'S1-USDT', depth: 10 }),
+      };
+      nbase.child.kill();
+    }
   } finally {
     await nc.close();
+    const exited = new Promise((r) => svc.once('exit', r));
     svc.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000)]); // a --cpu-prof profile is written on exit
     const redis = new Redis(REDIS_URL);
     for (const pattern of [`${keyPrefix}*`, `${id}raw:*`]) {
       let cursor = '0';
@@ -549,6 +618,10 @@ async function main() {
   }
 
   report.machine.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 10) / 10);
+  if (phases.size < 4) {
+    console.log(JSON.stringify(report, null, 2)); // a partial run (diagnostics) leaves the report alone
+    process.exit(0);
+  }
   mkdirSync(join(root, 'benchmarks/results'), { recursive: true });
   writeFileSync(join(root, 'benchmarks/results/cache-service.json'), `${JSON.stringify(report, null, 2)}\n`);
   const r = report;

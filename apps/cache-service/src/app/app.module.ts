@@ -3,8 +3,9 @@ import { RedisModule } from '@cryptoscalp/redis';
 
 import { type DynamicModule, Module } from '@nestjs/common';
 
-import { SERVICE_NAME } from './cache.constants';
+import { HOT_READ_ROUTES, SERVICE_NAME } from './cache.constants';
 import type { CacheConfig } from './cache-service.config';
+import { FastReadsModule } from './fast-reads/fast-reads.module';
 import { CacheHealthModule } from './health/cache-health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { KvModule } from './kv/kv.module';
@@ -21,7 +22,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot({ service: SERVICE_NAME, config }),
+        PlatformModule.forRoot({ service: SERVICE_NAME, config, hotRoutes: HOT_READ_ROUTES }),
         config.REDIS_MODE === 'standalone'
           ? RedisModule.forRoot(config, connectionName)
           : RedisTopologyModule.forRoot(config, connectionName),
@@ -29,6 +30,7 @@ export class AppModule {
         IngestModule,
         QueriesModule,
         KvModule,
+        FastReadsModule,
         CacheHealthModule,
       ],
     };

@@ -7,7 +7,7 @@ import { type DynamicModule, Logger, Module, type Provider } from '@nestjs/commo
 import { LoggerModule } from 'nestjs-pino';
 
 import { EventPublisher } from './event-publisher';
-import { httpLogLevel } from './http-logging';
+import { httpLogLevelFor } from './http-logging';
 import { PLATFORM_OPTIONS } from './platform.constants';
 import type { PlatformConfig, PlatformOptions } from './platform.types';
 import { PlatformLifecycle } from './platform-lifecycle';
@@ -81,8 +81,8 @@ export class PlatformModule {
           base: { service, instance, pid: process.pid },
           messageKey: 'msg',
           timestamp: () => `,"time":"${new Date().toISOString()}"`,
-          // Probes are logged too, below info (LOG_LEVEL=debug shows them).
-          customLogLevel: httpLogLevel,
+          // Probes and successful hot reads are logged too, below info (LOG_LEVEL=debug shows them).
+          customLogLevel: httpLogLevelFor(options.hotRoutes),
           ...(config.LOG_PRETTY ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
         },
       }),

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { installProcessHandlers } from './bootstrap';
-import { httpLogLevel } from './http-logging';
+import { httpLogLevel, httpLogLevelFor } from './http-logging';
 import { platformConfigSchema } from './platform.types';
 import { advertisedUrl, ServiceAddress } from './service-address';
 
@@ -32,6 +32,19 @@ describe('HTTP access log level', () => {
     expect(httpLogLevel(req('/api/instances'), res(404))).toBe('warn');
     expect(httpLogLevel(req('/api/instances'), res(500))).toBe('error');
     expect(httpLogLevel(req('/health/status'), res(500), new Error('boom'))).toBe('error');
+  });
+
+  it('a service\'s hot read routes at debug when they succeed; their failures, writes and other routes unchanged', () => {
+    const level = httpLogLevelFor(['/v1/l1/', '/v1/kv/']);
+    const at = (method: string, url: string) => ({ method, url }) as IncomingMessage;
+    expect(level(at('GET', '/v1/l1/binance/BTC-USDT'), res(200))).toBe('debug');
+    expect(level(at('GET', '/v1/kv/sessions/a?x=1'), res(200))).toBe('debug');
+    expect(level(at('GET', '/v1/l1/binance/BTC-USDT'), res(404))).toBe('warn');
+    expect(level(at('GET', '/v1/l1/binance/BTC-USDT'), res(503))).toBe('error');
+    expect(level(at('PUT', '/v1/kv/sessions/a'), res(200))).toBe('info');
+    expect(level(at('GET', '/v1/trades/binance/BTC-USDT'), res(200))).toBe('info');
+    expect(level(at('GET', '/health/readiness'), res(200))).toBe('debug');
+    expect(httpLogLevelFor([])).toBe(httpLogLevel);
   });
 });
 

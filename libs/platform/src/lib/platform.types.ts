@@ -12,4 +12,9 @@ export interface PlatformOptions<C extends PlatformConfig = PlatformConfig> {
   /** One of the four service names; used in subjects, metrics and logs. */
   service: string;
   config: C;
+  /**
+   * Path prefixes of hot read routes (`/v1/l1/`): their successful GETs are logged at `debug`
+   * instead of `info` (errors unchanged). See `httpLogLevelFor`.
+   */
+  hotRoutes?: readonly string[];
 }

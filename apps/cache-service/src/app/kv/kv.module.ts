@@ -21,5 +21,6 @@ import { KvQueries } from './kv-queries';
     },
     KvNatsService,
   ],
+  exports: [KvQueries],
 })
 export class KvModule {}

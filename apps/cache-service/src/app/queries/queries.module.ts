@@ -26,6 +26,6 @@ import { PointReader } from './point-reader';
     MarketNatsService,
     HttpTuningService,
   ],
-  exports: [PointReader],
+  exports: [PointReader, MarketQueries],
 })
 export class QueriesModule {}
