@@ -2,11 +2,14 @@
 // Runs the whole platform locally: builds the four services and the exchange simulator, starts
 // them against NATS/Redis/Postgres on this machine (the simulator is the default data source,
 // so it works offline), prefixes their logs, and stops everything on Ctrl-C.
+// NATS, Redis or Postgres that is not running on its local default port is started from the
+// installed binaries (data under .local/, stopped with the platform); `sudo bash .ci/servers.sh`
+// installs them on Debian/Ubuntu.
 //
 //   npm start                 build + run everything
 //   npm start -- --no-build   run the last build
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,17 +81,92 @@ function findOnPath(command) {
   return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, command)));
 }
 
+function binary(command) {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin'];
+  const pg = existsSync('/usr/lib/postgresql')
+    ? readdirSync('/usr/lib/postgresql')
+        .sort()
+        .reverse()
+        .map((v) => `/usr/lib/postgresql/${v}/bin`)
+    : [];
+  return [...dirs, ...pg].map((d) => join(d, command)).find((f) => existsSync(f));
+}
+
+const isLocal = (url) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
+const local = join(root, '.local');
+
+/** Starts a missing local server from its installed binary; returns the child, or a reason it cannot. */
+function startServer(name, url) {
+  const port = new URL(url).port;
+  const asPostgres = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
+  if (name === 'NATS') {
+    const bin = binary('nats-server');
+    if (!bin) return 'nats-server is not installed';
+    mkdirSync(join(local, 'nats'), { recursive: true });
+    return spawn(bin, ['-a', '127.0.0.1', '-p', port || '4222', '-js', '-sd', join(local, 'nats')], { stdio: 'ignore' });
+  }
+  if (name === 'Redis') {
+    const bin = binary('redis-server');
+    if (!bin) return 'redis-server is not installed';
+    return spawn(bin, ['--bind', '127.0.0.1', '--port', port || '6379', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  }
+  const initdb = binary('initdb');
+  const postgres = binary('postgres');
+  if (!initdb || !postgres) return 'the PostgreSQL server (initdb, postgres) is not installed';
+  const data = join(local, 'postgres');
+  if (!existsSync(join(data, 'PG_VERSION'))) {
+    mkdirSync(data, { recursive: true });
+    if (asPostgres.length)
+      chownSync(data, Number(spawnSync('id', ['-u', 'postgres']).stdout), Number(spawnSync('id', ['-g', 'postgres']).stdout));
+    const r = spawnSync(
+      asPostgres[0] ?? initdb,
+      [...asPostgres.slice(1), ...(asPostgres.length ? [initdb] : []), '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    if (r.status !== 0) return `initdb failed for ${data}`;
+  }
+  const cmd = [...asPostgres, postgres, '-D', data, '-p', port || '5432', '-c', 'listen_addresses=127.0.0.1', '-k', data];
+  return spawn(cmd[0], cmd.slice(1), { stdio: 'ignore' });
+}
+
+async function ensureInfra() {
+  for (const [name, url] of infra) {
+    if (await reachable(url)) continue;
+    const how = `Install and start it with "sudo bash .ci/servers.sh" (Debian/Ubuntu), or set ${name.toUpperCase()}_URL.`;
+    if (!isLocal(url)) {
+      console.error(`${name} is not reachable at ${url}. ${how}`);
+      process.exit(1);
+    }
+    const child = startServer(name, url);
+    if (typeof child === 'string') {
+      console.error(`${name} is not reachable at ${url} and cannot be started here: ${child}. ${how}`);
+      process.exit(1);
+    }
+    servers.push(child);
+    console.log(`${name} was not running: started it on ${url} (data in .local/, stopped with the platform)`);
+    const deadline = Date.now() + 30_000;
+    while (!(await reachable(url))) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        console.error(`${name} did not come up on ${url}. ${how}`);
+        stop();
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return true;
+}
+
 const colors = [36, 33, 35, 32, 34];
 const children = [];
+/** Servers this script started (stopped last, after the services). */
+const servers = [];
 let stopping = false;
 
 async function main() {
-  for (const [name, url] of infra) {
-    if (!(await reachable(url))) {
-      console.error(`${name} is not reachable at ${url}. Start it (see README: "Infrastructure") or set ${name.toUpperCase()}_URL.`);
-      process.exit(1);
-    }
-  }
+  if (!(await ensureInfra())) return;
   if (!args.has('--no-build')) {
     const projects = services.map((s) => s.name).filter((n) => existsSync(join(root, n === 'exchange-simulator' ? 'tools' : 'apps', n)));
     const r = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', ...projects], {
@@ -138,6 +216,7 @@ async function main() {
       console.log(
         `  node -e "const {connect}=require('nats');connect({servers:'${infra[0][1]}'}).then(async nc=>{for await (const m of nc.subscribe('${prefix}md.>'))console.log(m.subject,new TextDecoder().decode(m.data))})"`,
       );
+    console.log('\nDashboard: http://127.0.0.1:3000/');
     console.log('Ctrl-C stops everything.\n');
   }, 3000);
 }
@@ -146,8 +225,18 @@ function stop() {
   if (stopping) return;
   stopping = true;
   for (const c of children) c.kill('SIGTERM');
-  setTimeout(() => process.exit(0), 8000).unref();
-  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r))))).then(() => process.exit(0));
+  const exited = (c) => new Promise((r) => (c.exitCode !== null ? r() : c.on('exit', r)));
+  const stopServers = () => {
+    for (const s of servers) s.kill('SIGTERM');
+    return Promise.all(servers.map(exited));
+  };
+  setTimeout(() => {
+    for (const s of servers) s.kill('SIGKILL');
+    process.exit(0);
+  }, 12_000).unref();
+  Promise.all(children.map(exited))
+    .then(stopServers)
+    .then(() => process.exit(0));
 }
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

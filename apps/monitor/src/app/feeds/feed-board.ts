@@ -25,7 +25,8 @@ interface FeedEntry {
   updatedAt: number;
 }
 
-const BAD_STATES = new Set(['gap', 'resync', 'stale', 'checksum_mismatch']);
+// md.status states, and the gateway's own symbol states from /v1/feeds (syncing, resyncing).
+const BAD_STATES = new Set(['gap', 'resync', 'stale', 'checksum_mismatch', 'syncing', 'resyncing', 'connecting']);
 
 /**
  * Per venue and symbol: state, freshness, rate, sequence, counters, and the anomalies on them.
@@ -79,9 +80,9 @@ export class FeedBoard {
         e.lastMessageAt = e.lastMessageAt === null ? at : Math.max(e.lastMessageAt, at);
       }
       const rates = typeof f.rates === 'number' ? { total: f.rates } : (f.rates ?? {});
-      const total = f.messagesPerSecond ?? (typeof f.rates === 'number' ? f.rates : Object.values(rates).reduce((a, b) => a + b, 0));
+      const total = f.messagesPerSecond ?? f.ratePerSecond ?? (typeof f.rates === 'number' ? f.rates : Object.values(rates).reduce((a, b) => a + b, 0));
       e.rates = rates;
-      if (f.rates !== undefined || f.messagesPerSecond !== undefined) {
+      if (f.rates !== undefined || f.messagesPerSecond !== undefined || f.ratePerSecond !== undefined) {
         e.rate = total;
         const r = e.rateDetector.observe(total);
         e.rateAnomaly = r.anomalous

@@ -22,11 +22,28 @@ export const GatewayFeedSchema = z.object({
   seq: z.number().nullable().optional(),
   /** Recent exchange-event → gateway-receive latency. */
   latencyMs: nonNegative.nullable().optional(),
+  /** The gateway's name for `messagesPerSecond`. */
+  ratePerSecond: nonNegative.optional(),
   counters: z.record(z.string(), z.number()).optional(),
 });
 export type GatewayFeed = z.infer<typeof GatewayFeedSchema>;
 
-export const GatewayFeedsBodySchema = z.union([z.object({ feeds: z.array(z.unknown()) }), z.array(z.unknown())]);
+/**
+ * The market-data-gateway's own `GET /v1/feeds` body: per venue, its symbols
+ * (`{venues:[{venue, symbols:[{symbol, state, lastMessageAgeMs, ratePerSecond, seq, counters}]}]}`).
+ */
+const GatewayVenuesBodySchema = z.object({
+  venues: z.array(z.object({ venue: z.string().min(1), symbols: z.array(z.record(z.string(), z.unknown())) })),
+});
+
+export const GatewayFeedsBodySchema = z.union([GatewayVenuesBodySchema, z.object({ feeds: z.array(z.unknown()) }), z.array(z.unknown())]);
+
+/** The feed entries of any accepted body, each with its venue. */
+export function feedEntries(body: z.infer<typeof GatewayFeedsBodySchema>): unknown[] {
+  if (Array.isArray(body)) return body;
+  if ('venues' in body) return body.venues.flatMap((v) => v.symbols.map((s) => ({ venue: v.venue, ...s })));
+  return body.feeds;
+}
 
 export type FeedStateName = (typeof FEED_STATES)[number] | 'unknown';
 

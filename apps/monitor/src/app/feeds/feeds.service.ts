@@ -4,7 +4,7 @@ import { MetricsRegistry } from '@cryptoscalp/metrics';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 
 import { DiscoveryService } from '../discovery/discovery.service';
-import { type FeedView, type GatewayFeed, GatewayFeedsBodySchema, GatewayFeedSchema, type VenueView } from './feed.types';
+import { feedEntries, type FeedView, type GatewayFeed, GatewayFeedsBodySchema, GatewayFeedSchema, type VenueView } from './feed.types';
 import { FeedBoard } from './feed-board';
 import { FEEDS_OPTIONS, type FeedsOptions } from './feeds.constants';
 
@@ -79,7 +79,7 @@ export class FeedsService implements OnApplicationBootstrap, OnApplicationShutdo
       const res = await fetch(url, { signal: AbortSignal.timeout(this.options.pollTimeoutMs) });
       if (!res.ok) throw new Error(`${url} answered ${res.status}`);
       const body = GatewayFeedsBodySchema.parse(await res.json());
-      const items = Array.isArray(body) ? body : body.feeds;
+      const items = feedEntries(body);
       const feeds: GatewayFeed[] = [];
       let invalid = 0;
       for (const item of items) {
