@@ -11,6 +11,10 @@ up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 missing=()
 # Browser tests drive Debian's chromium through playwright-core (never a downloaded browser).
 command -v chromium >/dev/null || missing+=(chromium)
+# The deployment checks validate Prometheus rules, the Alertmanager config and the kustomize overlays.
+command -v promtool >/dev/null || missing+=(prometheus)
+command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
+command -v kubectl >/dev/null || missing+=(kubectl)
 command -v redis-server >/dev/null || [ -x /usr/sbin/redis-server ] || missing+=(redis-server)
 command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
 if ! up 5432 && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then missing+=(postgresql); fi

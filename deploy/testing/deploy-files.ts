@@ -1,11 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-// yaml (1.x) and ajv (8.x) are hoisted transitive dependencies of the workspace's tooling, not yet in
-// package.json: they belong in devDependencies (loaded here only, by the deploy tests).
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import YAML from 'yaml';
-// eslint-disable-next-line @nx/enforce-module-boundaries
+
 export { default as Ajv } from 'ajv';
 
 /** The repository root. */
