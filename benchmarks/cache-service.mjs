@@ -32,6 +32,8 @@ const { values } = parseArgs({
     // (`--cpu-prof <dir>`: node --cpu-prof, written when the service exits).
     phases: { type: 'string', default: 'baselines,ingest,http,nats' },
     'cpu-prof': { type: 'string' },
+    // another build of the service (A/B runs against a copy of an older dist/apps/cache-service/main.js)
+    service: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -487,6 +489,9 @@ async function ingest(nc, prefix, serviceUrl, rate, ingestSeconds = seconds) {
     flushesPerSecond: Math.round(flushes / offeredSecs),
     meanCommandsPerFlush: flushes ? Math.round(keys / flushes) : 0,
     meanApplyLagMs: lagCount ? Math.round((lagSum / lagCount) * 10_000) / 10 : null,
+    meanPipelineMs: d('cs_cache_redis_op_seconds_count', 'op="pipeline"')
+      ? Math.round((d('cs_cache_redis_op_seconds_sum', 'op="pipeline"') / d('cs_cache_redis_op_seconds_count', 'op="pipeline"')) * 10_000) / 10
+      : null,
     // how long after the last publish the service was still writing (a backlog if ≫ the flush window)
     drainAfterPublishMs: settledAt - publishedAt,
     appliedPerSecondIncludingDrain: Math.round(written / ((settledAt - t0) / 1000)),
@@ -527,7 +532,7 @@ async function main() {
   console.log('starting cache-service…');
   const port = 19800 + Math.floor(Math.random() * 150);
   const profArgs = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
-  const svc = spawn(process.execPath, [...profArgs, join(root, 'dist/apps/cache-service/main.js')], {
+  const svc = spawn(process.execPath, [...profArgs, values.service ?? join(root, 'dist/apps/cache-service/main.js')], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
@@ -584,6 +589,8 @@ async function main() {
         baselineBareNodeHttp: await withCpu(base.child.pid, () => httpAtRate(`http://127.0.0.1:${basePort}`, '/', httpRate)),
         l1NearCache: await withCpu(svc.pid, () => httpAtRate(serviceUrl, '/v1/l1/binance/S1-USDT', httpRate)),
         book10: await withCpu(svc.pid, () => httpAtRate(serviceUrl, '/v1/book/binance/S1-USDT?depth=10', httpRate)),
+        // the same read through Express + Nest (a trailing slash is not taken by the fast path)
+        l1ViaNest: await withCpu(svc.pid, () => httpAtRate(serviceUrl, '/v1/l1/binance/S1-USDT/', httpRate)),
         kvMiss404: await withCpu(svc.pid, () => httpAtRate(serviceUrl, '/v1/kv/bench/absent', httpRate, 404)),
       };
       base.child.kill();

@@ -189,6 +189,34 @@ describe('MarketState (conflation and data model)', () => {
     ]);
   });
 
+  it('trims a candle set only when a new bucket opens and refreshes history TTLs at most once a second (again after a failed batch)', () => {
+    const s = new MarketState(OPTIONS, clock);
+    const kinds = (b: ReturnType<MarketState['collect']>, key: string) => b.commands.filter((c) => c[1] === key).map((c) => c[0]);
+    const c1s = 'candles:1s:{binance:BTC-USDT}';
+    const trades = 'trades:{binance:BTC-USDT}';
+    s.applyTrade(trade('1', '100', 1_000));
+    s.collect();
+    now += 10; // next flush, same 1 s bucket: the value is replaced, nothing else
+    s.applyTrade(trade('2', '101', 1_100));
+    let b = s.collect();
+    expect(kinds(b, c1s)).toEqual(['zremrangebyscore', 'zadd']);
+    expect(kinds(b, trades)).toEqual(['xadd']);
+    now += 10; // a new bucket: trimmed
+    s.applyTrade(trade('3', '102', 2_000));
+    expect(kinds(s.collect(), c1s)).toEqual(['zremrangebyscore', 'zadd', 'zremrangebyrank']);
+    now += 1_000; // a second later: TTLs refreshed
+    s.applyTrade(trade('4', '103', 2_100));
+    b = s.collect();
+    expect(kinds(b, c1s)).toEqual(['zremrangebyscore', 'zadd', 'pexpire']);
+    expect(kinds(b, trades)).toEqual(['xadd', 'pexpire']);
+    s.applyTrade(trade('5', '104', 2_200));
+    b = s.collect();
+    s.restore(b); // Redis did not take it: everything is sent again
+    b = s.collect();
+    expect(kinds(b, c1s).slice(-2)).toEqual(['zremrangebyrank', 'pexpire']); // after every held bucket rewritten
+    expect(kinds(b, trades)).toEqual(['xadd', 'pexpire']);
+  });
+
   it('markAllDirty rewrites every key held (after Redis came back empty)', () => {
     const s = new MarketState(OPTIONS, clock);
     s.applyL1(l1('binance', '1', '2', 1));

@@ -21,6 +21,8 @@ const L1_DIRTY = 1;
 const BOOK_DIRTY = 2;
 const STATUS_DIRTY = 4;
 const TRADE_IDS_KEPT = 512;
+/** History keys (trades, candles) get their PEXPIRE again at most this often (capped at a tenth of the TTL). */
+const EXPIRE_REFRESH_MS = 1000;
 const INTERVALS = Object.keys(CANDLE_INTERVALS) as CandleInterval[];
 /** Feed states after which a book is not trusted until the next snapshot. */
 const BOOK_STALE_STATES: ReadonlySet<string> = new Set(['gap', 'resync', 'checksum_mismatch', 'disconnected']);
@@ -90,6 +92,11 @@ export class MarketState {
   private readonly bboExpiry = new Map<string, number>();
   private trades: PendingTrade[] = [];
   private pendingUpdates = 0;
+  /** History key → when its PEXPIRE was last sent (cleared whenever Redis may have lost it). */
+  private readonly expireSentAt = new Map<string, number>();
+  /** Candle key → newest bucket already trimmed to the kept count (a trim is due when a newer one opens). */
+  private readonly trimmedUpTo = new Map<string, number>();
+  private readonly expireRefreshMs: number;
   readonly counters: IngestCounters = {
     updates: { trade: 0, l1: 0, l2: 0, status: 0 },
     ignored: { old_l1: 0, old_l2: 0, unsynced_l2: 0, duplicate_trade: 0, late_candle: 0, instrument_limit: 0 },
@@ -100,7 +107,9 @@ export class MarketState {
   constructor(
     private readonly options: MarketStateOptions,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.expireRefreshMs = Math.min(EXPIRE_REFRESH_MS, Math.floor(options.historyTtlMs / 10));
+  }
 
   get instrumentCount(): number {
     return this.instruments.size;
@@ -195,6 +204,7 @@ export class MarketState {
 
   /** Everything held is written again on the next flush (after Redis came back empty). */
   markAllDirty(): void {
+    this.forgetHistoryWrites();
     for (const inst of this.instruments.values()) {
       inst.dirty = L1_DIRTY | BOOK_DIRTY | STATUS_DIRTY;
       for (const interval of INTERVALS) for (const t of inst.candles[interval].held()) inst.dirtyCandles[interval].add(t);
@@ -233,13 +243,13 @@ export class MarketState {
       commands.push(['xadd', t.key, 'MAXLEN', String(o.tradesMaxLen), '*', 'd', t.json]);
       touchedTradeKeys.add(t.key);
     }
-    for (const key of touchedTradeKeys) commands.push(['pexpire', key, historyTtl]);
+    const now = this.now();
+    for (const key of touchedTradeKeys) if (this.expireDue(key, now)) commands.push(['pexpire', key, historyTtl]);
 
     for (const inst of instruments) {
       if (inst.pendingTs > newestTs) newestTs = inst.pendingTs;
       inst.pendingTs = 0;
       const { venue, symbol } = inst;
-      const now = this.now();
       // TTLs count from the last update, also when a state is written again after an outage.
       const l1Ttl = o.l1TtlMs - (now - inst.l1At);
       if (inst.dirty & L1_DIRTY && inst.l1 && l1Ttl > 0) {
@@ -276,12 +286,20 @@ export class MarketState {
         const dirty = inst.dirtyCandles[interval];
         if (dirty.size === 0) continue;
         const key = Keys.candles(interval, venue, symbol);
+        const trimmed = this.trimmedUpTo.get(key) ?? -Infinity;
+        let newest = trimmed;
         for (const t of dirty) {
           const c = inst.candles[interval].candle(t);
           if (!c) continue;
           commands.push(['zremrangebyscore', key, String(t), String(t)], ['zadd', key, String(t), JSON.stringify(c)]);
+          if (t > newest) newest = t;
         }
-        commands.push(['zremrangebyrank', key, '0', String(-o.candlesKeep[interval] - 1)], ['pexpire', key, historyTtl]);
+        // Only a new bucket can push the set past the kept count; rewriting the open one cannot.
+        if (newest > trimmed) {
+          commands.push(['zremrangebyrank', key, '0', String(-o.candlesKeep[interval] - 1)]);
+          this.trimmedUpTo.set(key, newest);
+        }
+        if (this.expireDue(key, now)) commands.push(['pexpire', key, historyTtl]);
         dirty.clear();
       }
     }
@@ -300,6 +318,7 @@ export class MarketState {
 
   /** A batch Redis did not take: its keys are dirty again, its trades wait again (bounded). */
   restore(batch: WriteBatch): void {
+    this.forgetHistoryWrites();
     for (const inst of batch.instruments) {
       inst.dirty = L1_DIRTY | BOOK_DIRTY | STATUS_DIRTY;
       for (const interval of INTERVALS) for (const t of inst.candles[interval].held()) inst.dirtyCandles[interval].add(t);
@@ -348,6 +367,20 @@ export class MarketState {
   /** The in-memory book (tests, diagnostics). */
   book(venue: string, symbol: string): L2Book | undefined {
     return this.instruments.get(`${venue}:${symbol}`)?.book;
+  }
+
+  /** A PEXPIRE of a history key is due (never sent, or over a second ago); records it as sent. */
+  private expireDue(key: string, now: number): boolean {
+    const at = this.expireSentAt.get(key);
+    if (at !== undefined && now - at < this.expireRefreshMs) return false;
+    this.expireSentAt.set(key, now);
+    return true;
+  }
+
+  /** Redis may not have what was written (failed batch, reconnect): trims and TTLs are sent again. */
+  private forgetHistoryWrites(): void {
+    this.expireSentAt.clear();
+    this.trimmedUpTo.clear();
   }
 
   private touch(inst: Instrument, flags: number, ts: number): void {
