@@ -256,3 +256,37 @@ async function waitUntil(cond: () => boolean, ms: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe('BookSync: a snapshot pushed on the WebSocket (snapshotViaWs)', () => {
+  it('drops the updates buffered before it (older on the same connection), even when the venue restarted its sequence for the new subscription', () => {
+    let requests = 0;
+    const statuses: string[] = [];
+    const book = new BookSync(
+      {
+        // Bybit: u continues by one.
+        continuity: (seq, u) => (u.last <= seq ? 'stale' : u.first === seq + 1 ? 'apply' : 'gap'),
+        requestSnapshot: () => {
+          requests++;
+          return Promise.resolve(undefined);
+        },
+        snapshotViaWs: true,
+      },
+      { l2: () => undefined, status: (s) => statuses.push(s), warn: () => undefined },
+    );
+    book.snapshot(snap(1, [['1', '1']], [['3', '1']]));
+    book.update(upd(5, 5)); // u 2..4 lost: gap, resubscribe; u=5 kept in the buffer
+    book.update(upd(6, 6));
+    expect(statuses).toEqual(['connected', 'gap', 'resync']);
+    // The resubscription's snapshot restarts at u=1 (a new subscription): it replaces the book.
+    book.snapshot(snap(1, [['1.5', '1']], [['3', '1']]));
+    book.update(upd(2, 2, [['1.6', '1']]));
+    expect(book.state).toBe('live');
+    expect(statuses).toEqual(['connected', 'gap', 'resync', 'connected']);
+    expect(book.top('bid', 5)).toEqual([
+      ['1.6', '1'],
+      ['1.5', '1'],
+    ]);
+    expect(book.counters).toMatchObject({ staleSnapshots: 0, staleUpdates: 2 });
+    expect(requests).toBe(1);
+  });
+});

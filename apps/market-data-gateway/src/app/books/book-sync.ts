@@ -123,6 +123,17 @@ export class BookSync implements BookHandle, BookView {
   }
 
   snapshot(s: BookSnapshot): void {
+    // A snapshot pushed on the WebSocket comes after every update buffered on the same connection:
+    // they are older (a venue whose sequence restarts per subscription, Bybit, would otherwise look
+    // like a snapshot older than the stream).
+    if (this.options.snapshotViaWs && this.buffer.length) {
+      this.counters.staleUpdates += this.buffer.length;
+      this.buffer = [];
+    }
+    this.load(s);
+  }
+
+  private load(s: BookSnapshot): void {
     if (this.closed) return;
     // Whatever was outstanding is superseded: a snapshot always replaces the book.
     this.pending = undefined;
@@ -311,7 +322,7 @@ export class BookSync implements BookHandle, BookView {
         if (this.pending !== gen || this.closed) return;
         if (s) {
           this.pending = undefined;
-          this.snapshot(s);
+          this.load(s);
         } else if (this.options.snapshotViaWs) {
           // The venue pushes the snapshot: the request stays open until it arrives (or times out).
           this.retryTimer = setTimeout(() => {

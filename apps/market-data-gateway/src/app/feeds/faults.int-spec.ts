@@ -24,14 +24,42 @@ interface VenueCase {
   venue: VenueName;
   /** Faults this venue's protocol makes meaningful (Binance has no checksum, Coinbase no sequence). */
   faults: ReadonlySet<string>;
-  /** A lost book update shows as a gap at once (sequence numbers), not only at the next audit. */
+  /**
+   * The book's `seq` is the simulator's own market sequence (Binance update ids), so it is compared
+   * with `/api/book` too. OKX `seqId`, Bybit `u` and Kraken's arrival counter are the venue's own.
+   */
   sequenced: boolean;
   /**
    * Each (re)subscription delivers the last trade made before it (Coinbase `last_match`): a real
    * trade the ground truth never counted as sent when no connection was up to see it.
    */
   lastTradeOnSubscribe?: boolean;
+  /**
+   * Each (re)subscription delivers a snapshot of recent trades (Kraken: the last 50), so trades made
+   * while no connection was up are recovered: the oracle is every trade id the market made, up to
+   * its last (holes only where a fault destroyed a frame), never one twice.
+   */
+  tradeSnapshotOnSubscribe?: boolean;
+  /** How a lost book update shows (default `gap`; Kraken has no sequence: its checksum fails). */
+  lossStatus?: 'gap' | 'checksum_mismatch';
+  /** `md.status` of the faulted symbol after a `book_reset` (OKX: resync; Bybit: the u=1 snapshot replaces the book). */
+  resetStates?: string;
+  /** Levels compared with `/api/book` (default 50). */
+  depth?: number;
+  /** Extra gateway configuration (`KRAKEN_BOOK_DEPTH`…). */
+  env?: Record<string, string>;
+  /** `venueOptions` of the simulator for this venue (OKX `checksum: crc32`). */
+  simOptions?: Record<string, unknown>;
+  /** `symbol:id` of every trade a captured line carries (the raw-capture replay oracle). */
+  capturedTrades?: (line: string) => string[];
+  /**
+   * The capture replayed at the end: `first` (the default), or `last` — the connection opened
+   * after the last fault, whose every checksum must verify (venues whose faults corrupt checksums).
+   */
+  replayConnection?: 'first' | 'last';
 }
+
+const all = (re: RegExp, line: string) => [...line.matchAll(re)].map((m) => `${m[1]}:${m[2]}`);
 
 const ALL = ['drop', 'stall', 'gap', 'duplicate', 'reorder', 'malformed', 'truncate', 'server_close', 'rest_429', 'rest_418'] as const;
 const CASES: VenueCase[] = [
@@ -49,22 +77,66 @@ const CASES: VenueCase[] = [
     sequenced: false,
     lastTradeOnSubscribe: true,
   },
+  // Kraken v2: no sequence numbers; the CRC32 of the top 10 is the continuity check, so the book is
+  // subscribed at depth 10 (every level it holds is covered by the checksum: any lost update that
+  // changed it fails the next checksum). Its server close is preceded by `status: maintenance`.
+  {
+    venue: 'kraken',
+    faults: new Set(['bad_checksum', 'drop', 'duplicate', 'malformed', 'server_close']),
+    sequenced: false,
+    tradeSnapshotOnSubscribe: true,
+    lossStatus: 'checksum_mismatch',
+    depth: 10,
+    env: { KRAKEN_BOOK_DEPTH: '10' },
+    capturedTrades: (line) => (line.includes('"channel":"trade"') ? all(/"symbol":"([^"]+)"[^}]*?"trade_id":(\d+)/g, line) : []),
+    replayConnection: 'last',
+  },
+  // OKX v5 with the CRC32 checksum of recorded traffic (production sends 0 since mid-2026); the
+  // 64008 notice before a service-upgrade close; book_reset restarts seqId lower.
+  {
+    venue: 'okx',
+    faults: new Set(['gap', 'book_reset', 'bad_checksum', 'server_close']),
+    sequenced: false,
+    resetStates: 'resync,connected',
+    simOptions: { checksum: 'crc32' },
+    capturedTrades: (line) => (line.includes('"channel":"trades"') ? all(/"instId":"([^"]+)","tradeId":"(\d+)"/g, line) : []),
+    replayConnection: 'last',
+  },
+  // Bybit v5 spot: `u` continuity; book_reset is a snapshot with u=1, which replaces the book.
+  {
+    venue: 'bybit',
+    faults: new Set(['gap', 'book_reset', 'drop', 'duplicate']),
+    sequenced: false,
+    resetStates: 'connected',
+    capturedTrades: (line) => (line.includes('"topic":"publicTrade.') ? all(/"s":"([^"]+)"[^}]*?"i":"(\d+)"/g, line) : []),
+  },
 ];
 
 const SYMBOLS = ['BTC-USDT', 'ETH-USDT'] as const;
 const [A, B] = SYMBOLS;
-const DEPTH = 50;
 
 /** Decimal strings compared by value (the venue's WS may write more trailing zeros than `/api/book`). */
 const canon = (s: string) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
 const canonBook = (levels: [string, string][]) => levels.map(([p, q]) => [canon(p), canon(q)]);
+
+/** The value of a Prometheus sample whose labels include all of `labels` (0 when absent). */
+function metricValue(text: string, name: string, labels: Record<string, string>): number {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return 0;
+}
 
 async function json(url: string, init?: RequestInit): Promise<{ status: number; body: any }> {
   const res = await fetch(url, init);
   return { status: res.status, body: await res.json() };
 }
 
-describe.each(CASES)('gateway core under simulator faults: $venue', ({ venue, faults, sequenced, lastTradeOnSubscribe }) => {
+describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
+  const { venue, faults, sequenced, lastTradeOnSubscribe, tradeSnapshotOnSubscribe } = c;
+  const DEPTH = c.depth ?? 50;
+  const loss = c.lossStatus ?? 'gap';
   const ns = testNamespace(`gwf${venue.slice(0, 2)}`);
   const capDir = mkdtempSync(join(tmpdir(), `gw-capture-${venue}-`));
   let sim: Simulator;
@@ -75,6 +147,8 @@ describe.each(CASES)('gateway core under simulator faults: $venue', ({ venue, fa
   const statuses = new Map<string, FeedStatus[]>();
   /** Trades in frames a fault destroyed so far, per symbol (never resent by the venue). */
   const lost = new Map<string, number>();
+  /** Venues with trade snapshots: trades destroyed so far that a later snapshot may not have brought back. */
+  const lostBudget = new Map<string, number>();
   const supports = (f: string) => (faults.has(f) ? it : it.skip);
 
   beforeAll(async () => {
@@ -87,7 +161,7 @@ describe.each(CASES)('gateway core under simulator faults: $venue', ({ venue, fa
       seed: 17,
       // A shutdown notice a few seconds ahead (Binance: "about 10 minutes" live), and a queue limit
       // a burst can pass (the slow-consumer case).
-      venueOptions: { shutdownGraceMs: 4000, maxQueuedBytesPerConnection: 256 * 1024 },
+      venueOptions: { shutdownGraceMs: 4000, maxQueuedBytesPerConnection: 256 * 1024, ...(c.simOptions ? { [venue]: c.simOptions } : {}) },
     });
     nc = await connect({ servers: INFRA.natsUrl });
     const sub = nc.subscribe(`${ns.subjectPrefix}md.>`);
@@ -112,6 +186,7 @@ describe.each(CASES)('gateway core under simulator faults: $venue', ({ venue, fa
       GATEWAY_CAPTURE_DIR: capDir,
       [`${prefix}_WS_URL`]: sim.endpoints[venue].ws,
       [`${prefix}_REST_URL`]: sim.endpoints[venue].rest,
+      ...c.env,
     });
     gw = await startService(AppModule.forRoot(config), { logs: false, port: 0 });
     await waitFor(async () => {
@@ -164,6 +239,10 @@ describe.each(CASES)('gateway core under simulator faults: $venue', ({ venue, fa
       const truth = sim.truth.report().venues[venue] ?? {};
       for (const symbol of SYMBOLS) {
         const t = truth[symbol];
+        if (tradeSnapshotOnSubscribe) {
+          await tradesMadeOnce(symbol, t?.lastTradeId ?? 0, lostTrades);
+          continue;
+        }
         const sent = t?.tradesSent ?? 0;
         // Trades destroyed by earlier faults (malformed, truncated) stay lost: the expectation carries them.
         const expected = sent - (lost.get(symbol) ?? 0);
@@ -183,6 +262,26 @@ describe.each(CASES)('gateway core under simulator faults: $venue', ({ venue, fa
     } finally {
       await rate(30);
     }
+  }
+
+  /**
+   * Trade snapshots on (re)subscribe (Kraken): every trade the market made is published once, up to
+   * its last id, with holes only for trades in destroyed frames that no snapshot brought back.
+   */
+  async function tradesMadeOnce(symbol: string, lastId: number, lostTrades: number): Promise<void> {
+    lostBudget.set(symbol, (lostBudget.get(symbol) ?? 0) + lostTrades);
+    const ids = () => (trades.get(symbol) ?? []).map((x) => Number(x.id));
+    if (!lastId) return expect({ symbol, published: ids() }).toEqual({ symbol, published: [] }); // no trade made yet
+    const holes = () => {
+      const got = new Set(ids());
+      let n = 0;
+      for (let id = Math.min(...got); id <= lastId; id++) if (!got.has(id)) n++;
+      return n;
+    };
+    await waitFor(() => ids().includes(lastId) && holes() <= (lostBudget.get(symbol) ?? 0), 15_000, 50).catch(() => undefined);
+    expect({ symbol, last: Math.max(...ids()) }).toEqual({ symbol, last: lastId });
+    expect({ symbol, holes: holes() <= (lostBudget.get(symbol) ?? 0) ? 'within' : holes() }).toEqual({ symbol, holes: 'within' });
+    expect({ symbol, duplicates: ids().length - new Set(ids()).size }).toEqual({ symbol, duplicates: 0 });
   }
 
   /** The other symbol kept publishing book deltas while the fault ran, and never resynced. */
@@ -205,6 +304,38 @@ describe.each(CASES)('gateway core under simulator faults: $venue', ({ venue, fa
     await settled();
   });
 
+  supports('bad_checksum')(
+    'bad checksum: that symbol alone reports checksum_mismatch → resync → connected, counted; the other keeps flowing',
+    async () => {
+      const m = mark();
+      const mismatches = async () =>
+        metricValue(await (await fetch(`${gw.url}/metrics`)).text(), 'cs_gateway_checksums_total', { venue, result: 'mismatch' });
+      const okBefore = metricValue(await (await fetch(`${gw.url}/metrics`)).text(), 'cs_gateway_checksums_total', { venue, result: 'ok' });
+      const before = await mismatches();
+      arm({ type: 'bad_checksum', symbol: A, count: 1 });
+      await waitFor(() => statesOf(A, m.status[A]).join() === 'checksum_mismatch,resync,connected', 30_000);
+      await keptFlowing(B, m);
+      expect(await mismatches()).toBe(before + 1);
+      expect(okBefore).toBeGreaterThan(0); // checksums were verified all along
+      await settled();
+    },
+  );
+
+  supports('book_reset')(
+    'book reset (sequence restarts): that symbol alone starts over from a fresh snapshot; the other keeps flowing',
+    async () => {
+      const m = mark();
+      const since = Date.now();
+      arm({ type: 'book_reset', symbol: A });
+      await waitFor(() => applied('book_reset', since) >= 1, 15_000);
+      await waitFor(() => statesOf(A, m.status[A]).join() === c.resetStates, 30_000);
+      await keptFlowing(B, m);
+      await settled();
+      // Never a gap: a reset is not a lost update.
+      expect(statesOf(A, m.status[A]).join()).toBe(c.resetStates);
+    },
+  );
+
   supports('duplicate')('duplicate frames: nothing published twice, no status event', async () => {
     const m = mark();
     const since = Date.now();
@@ -224,7 +355,10 @@ describe.each(CASES)('gateway core under simulator faults: $venue', ({ venue, fa
     const since = Date.now();
     arm({ type: 'reorder', symbol: A, count: 2 });
     await waitFor(() => applied('reorder', since) >= 2, 15_000);
-    await waitFor(() => ['', 'gap,resync,connected', 'gap,resync,connected,gap,resync,connected'].includes(statesOf(A, m.status[A]).join()), 30_000);
+    await waitFor(
+      () => ['', `${loss},resync,connected`, `${loss},resync,connected,${loss},resync,connected`].includes(statesOf(A, m.status[A]).join()),
+      30_000,
+    );
     await settled();
     expect(statesOf(B, m.status[B]).filter((s) => s !== 'connected')).toEqual([]);
   });
@@ -235,10 +369,12 @@ describe.each(CASES)('gateway core under simulator faults: $venue', ({ venue, fa
       const since = Date.now();
       arm({ type, symbol: A, count: 2 });
       await waitFor(() => applied(type, since) >= 2, 15_000);
+      // A destroyed last diff shows at the next one: let the symbol publish (or report) before the markets stop.
+      await waitFor(() => (l2.get(A) ?? []).length > m.l2[A] + 3 || statesOf(A, m.status[A]).length > 0, 15_000);
       // Two destroyed frames: each was a diff (a gap follows), a trade (lost: no venue resends it) or a ticker.
       await settled(2);
       const states = statesOf(A, m.status[A]).join();
-      expect(['', 'gap,resync,connected', 'gap,resync,connected,gap,resync,connected']).toContain(states);
+      expect(['', `${loss},resync,connected`, `${loss},resync,connected,${loss},resync,connected`]).toContain(states);
       expect(statesOf(B, m.status[B])).toEqual([]);
       const metrics = await (await fetch(`${gw.url}/metrics`)).text();
       const parseErrors = Number(new RegExp(`cs_gateway_parse_errors_total\\{[^}]*venue="${venue}"[^}]*\\} (\\d+)`).exec(metrics)?.[1]);
@@ -267,12 +403,15 @@ describe.each(CASES)('gateway core under simulator faults: $venue', ({ venue, fa
   supports('server_close')('server close with notice: make-before-break rotation — no status event, no gap, no duplicate', async () => {
     const m = mark();
     const rotations = (await feeds()).connections[0].rotations;
+    const simConnections = async (): Promise<number[]> =>
+      (await json(`${sim.controlUrl}/api/connections`)).body.connections.filter((x: any) => x.venue === venue).map((x: any) => x.id);
+    const old = await simConnections();
     arm({ type: 'server_close' });
     await waitFor(async () => (await feeds()).connections[0].rotations > rotations, 15_000);
     // The old connection closes after the notice's grace period; the new one carries on.
     await waitFor(async () => {
-      const c = (await json(`${sim.controlUrl}/api/connections`)).body.connections.filter((x: any) => x.venue === venue);
-      return c.length === 1;
+      const now = await simConnections();
+      return now.length === 1 && !old.includes(now[0] as number);
     }, 20_000);
     await settled();
     for (const s of SYMBOLS) {
@@ -327,28 +466,44 @@ describe.each(CASES)('gateway core under simulator faults: $venue', ({ venue, fa
     await settled();
   });
 
-  supports('slow_consumer')('slow consumer: the venue disconnects the gateway (queue over its limit); it reconnects and resyncs', async () => {
-    const m = mark();
-    const before = sim.truth.disconnections.length;
-    // One burst in one event-loop turn: more than the venue's per-connection queue limit.
-    sim.step(venue, A, 10_000);
-    await waitFor(() => sim.truth.disconnections.length > before, 15_000);
-    expect(sim.truth.disconnections.at(-1)?.reason).toBe('slow_consumer');
-    for (const s of SYMBOLS) await waitFor(() => statesOf(s, m.status[s]).join() === 'disconnected,connected', 40_000);
-    await settled();
-  });
+  supports('slow_consumer')(
+    'slow consumer: the venue disconnects the gateway (queue over its limit); it reconnects and resyncs',
+    async () => {
+      const m = mark();
+      const before = sim.truth.disconnections.length;
+      // One burst in one event-loop turn: more than the venue's per-connection queue limit.
+      sim.step(venue, A, 10_000);
+      await waitFor(() => sim.truth.disconnections.length > before, 15_000);
+      expect(sim.truth.disconnections.at(-1)?.reason).toBe('slow_consumer');
+      for (const s of SYMBOLS) await waitFor(() => statesOf(s, m.status[s]).join() === 'disconnected,connected', 40_000);
+      await settled();
+    },
+  );
 
   it('captured the frames in the fixture format: replaying a connection publishes each recorded trade once', async () => {
     const files = readdirSync(capDir).filter((f) => f.startsWith(`${venue.toUpperCase()}.ws.`));
     expect(files.length).toBeGreaterThan(1); // one file per connection (faults reconnected it)
-    const file = join(capDir, files.sort()[0] as string);
+    if (c.replayConnection === 'last') {
+      // The connection after the last fault: let it carry some trades first.
+      const count = () => SYMBOLS.reduce((n, s) => n + (trades.get(s) ?? []).length, 0);
+      const now = count();
+      await waitFor(() => count() >= now + 10, 30_000);
+    }
+    const sorted = files.sort((x, y) => Number(x.split('.').at(-1)) - Number(y.split('.').at(-1)));
+    const file = join(capDir, (c.replayConnection === 'last' ? sorted.at(-1) : sorted[0]) as string);
     const { report, sink } = await replayCapture(file);
     expect(report.venue).toBe(venue);
     expect(report.checksumMismatch).toBe(0);
+    // Venues with checksums: every checksum the capture holds verified (snapshots and updates).
+    if (faults.has('bad_checksum')) expect(report.checksumOk).toBeGreaterThan(0);
     // The oracle: distinct trade ids written in the capture's trade frames, read with a regex
     // (duplicated frames recorded twice count once; malformed ones are not trade frames).
     const recorded = new Set<string>();
     for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (c.capturedTrades) {
+        for (const key of c.capturedTrades(line)) recorded.add(key);
+        continue;
+      }
       if (!/"e":"trade"|"type":"(last_)?match"/.test(line)) continue;
       const id = /"(?:t|trade_id)":(\d+)/.exec(line)?.[1];
       const sym = /"(?:s|product_id)":"([A-Z-]+)"/.exec(line)?.[1];
