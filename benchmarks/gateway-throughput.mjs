@@ -36,6 +36,7 @@ const { values } = parseArgs({
     'skip-live': { type: 'boolean', default: false },
     'skip-replay': { type: 'boolean', default: false },
     only: { type: 'string' },
+    'live-from': { type: 'string' },
     'gateway-node-flags': { type: 'string', default: '' },
     child: { type: 'string' },
     url: { type: 'string' },
@@ -143,8 +144,10 @@ async function replayPhase() {
     const runOnce = async () => {
       for (const { conn, symbols } of plans) {
         const feeds = new Map(symbols.map((s) => [s.symbol, new gw.SymbolFeed(venue, s, sink, gw.NOOP_METRICS)]));
-        const ctx = new gw.ConnectionContext(venue, { ...adapter.defaults }, rest, feeds, symbols, {
+        // The capture's URL is the session's wsUrl (Kraken picks v1 or v2 by it), as in the replay command.
+        const ctx = new gw.ConnectionContext(venue, { ...adapter.defaults, wsUrl: conn.url }, rest, feeds, symbols, {
           send: () => undefined,
+          sendPaced: () => undefined,
           rotate: () => undefined,
           warn: () => undefined,
           metrics: gw.NOOP_METRICS,
@@ -457,7 +460,12 @@ async function livePhase(label, symbolsCount, ratePerSymbol, seconds) {
 
 console.log(`gateway benchmark on ${cpus().length} cores, load ${load()}`);
 if (!values['skip-replay']) await replayPhase();
-if (!values['skip-live']) {
+if (values['live-from']) {
+  // Re-render with the live rows of an earlier run (e.g. after re-running the replay phase alone).
+  const earlier = JSON.parse(readFileSync(values['live-from'], 'utf8'));
+  results.live = earlier.live;
+  results.liveFrom = { when: earlier.when, loadBefore: earlier.machine.loadBefore, loadAfter: earlier.machine.loadAfter };
+} else if (!values['skip-live']) {
   const symbols = Number(values.symbols);
   // Simulator rate is market events per second per symbol; each event makes about one message
   // out (measured: ~1.1 — a trade for some, a bookTicker when the top moves, diffs batched per 100 ms).
@@ -481,6 +489,7 @@ const md = [
   '',
   '## (b) One gateway driven by the simulator (Binance only, trades + L1 + L2, 200 symbols)',
   '',
+  ...(results.liveFrom ? [`Live rows from the run of ${results.liveFrom.when} (load average before ${results.liveFrom.loadBefore}, after ${results.liveFrom.loadAfter}).`, ''] : []),
   '| run | sim events/s/symbol | s | books live after s | msgs/s published | trades sent / published / in stream / lost | dropped in gateway | L2 chain breaks | gateway CPU % | CPU µs/msg | peak RSS MB | receive→publish (gateway histogram) p50 / p99 / p99.9 ms | receive→subscriber p50 / p99 / p99.9 ms |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...results.live.map((r) =>
