@@ -3,15 +3,20 @@
 // measured in the same run, and the latency of one-hour range queries on a table of >= 10M trades.
 //
 //   npx nx build db-proxy && node benchmarks/db-ingest.mjs [--trades 300000] [--rows 10000000] [--queries 300]
+//        [--batch 5000] [--ingest-only]   (--ingest-only: steps 1-2, printed, no report written)
+//
+// CPU is measured per process from /proc (utime + stime): the service process and its Postgres
+// backends (found by application_name) during the ingest window; the COPY client and its backend
+// for the baseline. NATS' own CPU is not counted (the server is shared with other users).
 //
 // Needs the local NATS (JetStream) and Postgres; everything stays on 127.0.0.1 in a namespace of
 // its own (stream <id>_MD_TRADES, schemas bench_<id>_*), dropped at the end. The 10M-row table is
 // generated in SQL (generate_series), not pushed through the service.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -24,8 +29,16 @@ import { from as copyFrom } from 'pg-copy-streams';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { trades: { type: 'string', default: '300000' }, rows: { type: 'string', default: '10000000' }, queries: { type: 'string', default: '300' } },
+  options: {
+    trades: { type: 'string', default: '300000' },
+    rows: { type: 'string', default: '10000000' },
+    queries: { type: 'string', default: '300' },
+    batch: { type: 'string', default: '5000' },
+    'ingest-only': { type: 'boolean', default: false },
+  },
 });
+const BATCH = Number(values.batch);
+const INGEST_ONLY = values['ingest-only'];
 const TRADES = Number(values.trades);
 const ROWS = Number(values.rows);
 const QUERIES = Number(values.queries);
@@ -49,6 +62,21 @@ const log = (m) => process.stdout.write(`${m}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+/** CPU seconds (user + system) a process has used so far; 0 when it is gone. */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (CLK_TCK 100)
+  } catch {
+    return 0;
+  }
+}
+/** Backend pids of the connections whose application_name starts with `app`. */
+async function backendPids(app) {
+  const r = await admin.query(`SELECT pid FROM pg_stat_activity WHERE application_name LIKE $1`, [`${app}%`]);
+  return r.rows.map((x) => x.pid);
+}
 
 function trade(i, baseTs) {
   const cents = 6_000_000 + ((i * 7919) % 100_000);
@@ -120,7 +148,7 @@ async function cleanup() {
   for (const s of [ingestSchema, querySchema, copySchema]) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`).catch(() => undefined);
 }
 
-try {
+bench: try {
   const baseTs = Date.now() - 3_600_000;
   const lines = [];
   const payloads = Array.from({ length: TRADES }, (_, i) => trade(i, baseTs));
@@ -129,20 +157,29 @@ try {
   //    columns with its primary key (no partitions, no staging, no candles, no NATS).
   await admin.query(`CREATE SCHEMA "${copySchema}"`);
   await admin.query(`CREATE TABLE "${copySchema}".trades (venue text, symbol text, trade_id text, ts_ms bigint, price numeric, size numeric, side text, recv_us bigint, PRIMARY KEY (venue, symbol, trade_id))`);
-  const copyClient = new pg.Client({ connectionString: PG_URL });
+  const copyClient = new pg.Client({ connectionString: PG_URL, application_name: `${id}-copy` });
   await copyClient.connect();
+  const [copyBackend] = await backendPids(`${id}-copy`);
+  const copyCpu0 = process.cpuUsage();
+  const copyBackendCpu0 = cpuSeconds(copyBackend);
   let t0 = performance.now();
-  for (let i = 0; i < TRADES; i += 5000) {
+  for (let i = 0; i < TRADES; i += BATCH) {
     let text = '';
-    for (const t of payloads.slice(i, i + 5000)) text += `${t.venue}\t${t.symbol}\t${t.id}\t${t.ts}\t${t.price}\t${t.size}\t${t.side}\t${t.recvTs}\n`;
+    for (const t of payloads.slice(i, i + BATCH)) text += `${t.venue}\t${t.symbol}\t${t.id}\t${t.ts}\t${t.price}\t${t.size}\t${t.side}\t${t.recvTs}\n`;
     await copyClient.query('BEGIN');
     await pipeline(Readable.from([text]), copyClient.query(copyFrom(`COPY "${copySchema}".trades FROM STDIN`)));
     await copyClient.query('COMMIT');
   }
   const copySeconds = (performance.now() - t0) / 1000;
+  const copyClientCpu = (() => {
+    const u = process.cpuUsage(copyCpu0);
+    return (u.user + u.system) / 1e6;
+  })();
+  const copyBackendCpu = cpuSeconds(copyBackend) - copyBackendCpu0;
   await copyClient.end();
   const copyRate = Math.round(TRADES / copySeconds);
-  log(`raw COPY: ${TRADES} rows in ${copySeconds.toFixed(2)} s = ${copyRate} rows/s`);
+  const copyCpuPerK = { client: round((copyClientCpu / TRADES) * 1000, 4), postgres: round((copyBackendCpu / TRADES) * 1000, 4) };
+  log(`raw COPY: ${TRADES} rows in ${copySeconds.toFixed(2)} s = ${copyRate} rows/s; CPU-s per 1,000 rows: client ${copyCpuPerK.client}, postgres ${copyCpuPerK.postgres}`);
 
   // 2. db-proxy ingest: the stream is filled first, then the service drains it; measured from the
   //    first committed batch to the last (service start-up excluded).
@@ -157,35 +194,63 @@ try {
   await Promise.all(pending);
   log(`stream filled with ${TRADES} trades in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const iPort = await freePort();
-  startService(ingestSchema, iPort, { INGEST_BATCH_MAX: '5000' });
+  const service = startService(ingestSchema, iPort, { INGEST_BATCH_MAX: String(BATCH) });
+  const appName = `db-proxy/${id}-${iPort}`;
+  const cpuNow = async () => {
+    const backends = new Map();
+    for (const pid of await backendPids(appName)) backends.set(pid, cpuSeconds(pid));
+    return { service: cpuSeconds(service.pid), backends };
+  };
   const inserted = async () => {
     const r = await admin.query(`SELECT coalesce(sum(trades_inserted), 0)::bigint AS n FROM "${ingestSchema}".ingest_checkpoints`).catch(() => ({ rows: [{ n: 0 }] }));
     return Number(r.rows[0].n);
   };
   let firstAt;
   let firstCount = 0;
+  let cpuAtFirst;
   const deadline = Date.now() + 600_000;
   for (;;) {
     const n = await inserted();
     if (n > 0 && firstAt === undefined) {
       firstAt = performance.now();
       firstCount = n;
+      cpuAtFirst = await cpuNow();
     }
     if (n >= TRADES) break;
     if (Date.now() > deadline) throw new Error(`ingest incomplete after 10 min: ${n}/${TRADES}`);
     await sleep(20);
   }
   const ingestSeconds = (performance.now() - firstAt) / 1000;
+  const cpuAtEnd = await cpuNow();
   const ingestRate = Math.round((TRADES - firstCount) / ingestSeconds);
+  const measured = TRADES - firstCount;
+  // A backend opened during the window counts whole (it did not exist at the first commit).
+  let pgCpu = 0;
+  for (const [pid, cpu] of cpuAtEnd.backends) pgCpu += cpu - (cpuAtFirst.backends.get(pid) ?? 0);
+  const ingestCpuPerK = {
+    service: round(((cpuAtEnd.service - cpuAtFirst.service) / measured) * 1000, 4),
+    postgres: round((pgCpu / measured) * 1000, 4),
+  };
   const stored = Number((await admin.query(`SELECT count(*) AS n FROM "${ingestSchema}".trades`)).rows[0].n);
-  log(`db-proxy ingest: ${TRADES - firstCount} trades in ${ingestSeconds.toFixed(2)} s = ${ingestRate} trades/s (${round(ingestRate / copyRate)}x raw COPY); rows stored ${stored}`);
+  log(`db-proxy ingest: ${measured} trades in ${ingestSeconds.toFixed(2)} s = ${ingestRate} trades/s (${round(ingestRate / copyRate)}x raw COPY); rows stored ${stored}`);
+  const loadAtIngest = loadavg()[0];
+  log(`  CPU-s per 1,000 trades: service ${ingestCpuPerK.service}, postgres backends ${ingestCpuPerK.postgres} (raw COPY: client ${copyCpuPerK.client}, postgres ${copyCpuPerK.postgres}); load ${loadAtIngest.toFixed(1)}`);
   // Where the time goes: the service's own histogram of batch write+commit time.
   const metrics = await (await fetch(`http://127.0.0.1:${iPort}/metrics`)).text();
   const metric = (name) => Number(metrics.match(new RegExp(`^${name}\\{[^}]*outcome="ok"[^}]*\\} ([0-9.e+-]+)$`, 'm'))?.[1] ?? NaN);
   const writeSeconds = metric('cs_db_ingest_batch_seconds_sum');
   const batches = metric('cs_db_ingest_batch_seconds_count');
   log(`  batches ${batches}, Postgres write+commit ${round(writeSeconds)} s in total (${round((writeSeconds / ingestSeconds) * 100, 0)}% of the ingest time)`);
-  for (const c of children.splice(0)) c.kill('SIGTERM');
+  // A clean stop (SIGTERM) within 15 s, else killed (and said so: a shutdown that hangs is a bug).
+  for (const c of children.splice(0)) {
+    const exited = new Promise((r) => c.once('exit', () => r(true)));
+    c.kill('SIGTERM');
+    if (!(await Promise.race([exited, sleep(15_000).then(() => false)]))) {
+      log('  WARNING: the ingest service did not exit within 15 s of SIGTERM; killed');
+      c.kill('SIGKILL');
+    }
+  }
+  if (INGEST_ONLY) break bench;
 
   // 3. Range queries on >= 10M trades, generated in SQL: 4 venues x BTC-USDT over 7 days.
   const qPort = await freePort();
@@ -245,7 +310,8 @@ try {
     postgres: (await admin.query('SHOW server_version')).rows[0].server_version,
     ingest: {
       trades: TRADES,
-      batchMax: 5000,
+      batchMax: BATCH,
+      cpuSecondsPer1000: ingestCpuPerK,
       seconds: round(ingestSeconds),
       tradesPerSecond: ingestRate,
       rowsStored: stored,
@@ -253,7 +319,8 @@ try {
       batches,
       postgresWriteSeconds: round(writeSeconds),
     },
-    rawCopy: { rows: TRADES, seconds: round(copySeconds), rowsPerSecond: copyRate },
+    rawCopy: { rows: TRADES, seconds: round(copySeconds), rowsPerSecond: copyRate, cpuSecondsPer1000: copyCpuPerK },
+    loadAverage1m: round(loadAtIngest, 1),
     ingestVsRawCopy: round(ingestRate / copyRate),
     rangeQuery: { tableRows: total, days, instruments: 4, generatedSeconds: Math.round(genSeconds), firstPage1000: firstPage, wholeHour },
   };
@@ -262,15 +329,16 @@ try {
   lines.push(
     '# db-proxy: ingest throughput and range-query latency',
     '',
-    `${report.date} — ${report.machine.cpus} cores (${report.machine.model}), Node ${report.machine.node}, PostgreSQL ${report.postgres}; NATS, Postgres and the service share the machine.`,
+    `${report.date} — ${report.machine.cpus} cores (${report.machine.model}), Node ${report.machine.node}, PostgreSQL ${report.postgres}; NATS, Postgres and the service share the machine (load average ${report.loadAverage1m} during the ingest, from other users too: compare the ratio to raw COPY of the same run).`,
     '',
     '`npx nx build db-proxy && node benchmarks/db-ingest.mjs`',
     '',
     '| measure | result |',
     '|---|---|',
-    `| raw COPY (same rows, 5,000-row transactions, plain table with its primary key) | ${copyRate.toLocaleString('en')} rows/s |`,
+    `| raw COPY (same rows, ${BATCH.toLocaleString('en')}-row transactions, plain table with its primary key) | ${copyRate.toLocaleString('en')} rows/s; CPU-s per 1,000 rows: client ${copyCpuPerK.client}, Postgres ${copyCpuPerK.postgres} |`,
     `| db-proxy ingest: MD_TRADES → committed rows (pull consumer, COPY to staging, INSERT … ON CONFLICT into day partitions, candles, counts, checkpoint; acked after commit) | **${ingestRate.toLocaleString('en')} trades/s** (${report.ingestVsRawCopy}x raw COPY; target 100,000) |`,
-    `| of which Postgres (write + commit of the ${batches} batches) | ${round(writeSeconds)} s of ${round(ingestSeconds)} s |`,
+    `| CPU-s per 1,000 trades (ingest window) | service ${ingestCpuPerK.service}, its Postgres backends ${ingestCpuPerK.postgres} |`,
+    `| batches (up to ${BATCH.toLocaleString('en')}) and time inside the write (write + commit, summed) | ${batches} batches, ${round(writeSeconds)} s of ${round(ingestSeconds)} s |`,
     `| one-hour range on ${total.toLocaleString('en')} trades, first page (1,000 rows), HTTP | p50 ${firstPage.p50Ms} ms, **p99 ${firstPage.p99Ms} ms** (${QUERIES} random hours) |`,
     `| one-hour range, every page (~${wholeHour.rowsPerQuery.toLocaleString('en')} trades in pages of 5,000), HTTP | p50 ${wholeHour.p50Ms} ms, p99 ${wholeHour.p99Ms} ms |`,
     '',

@@ -1,6 +1,6 @@
 import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
 
-import type { JetStreamManager } from 'nats';
+import { AckPolicy, type JetStreamManager } from 'nats';
 
 import { encodeJson } from './codec';
 import { consumeBatches, ensureConsumer, ensureKv, ensureStream, JetStreamPublisher, type JsBatch, tradesStreamSpec } from './jetstream';
@@ -166,6 +166,128 @@ describe('JetStream helpers (real NATS, own namespace per test)', () => {
       await consumer.stop();
     }
   });
+
+  async function filled(label: string, n: number, durable: string, extra: Parameters<typeof ensureConsumer>[2] extends infer S ? Partial<S> : never = {}) {
+    const subjects = namespace(label);
+    const stream = subjects.stream(STREAMS.trades);
+    await ensureStream(jsm, tradesStreamSpec(subjects, { max_age: 3600 * 1e9 }));
+    await ensureConsumer(jsm, stream, { durable_name: durable, ack_wait: 30e9, ...extra });
+    const publisher = new JetStreamPublisher(nats, { window: 256 });
+    for (let i = 0; i < n; i++) await publisher.publish(subjects.trade('okx', 'ETH-USDT'), encodeJson(trade(i)), `${label}-${i}`);
+    await publisher.flush();
+    return stream;
+  }
+
+  it('prefetch holds at most one more batch while the handler is slow (two batches pending on the server, never more)', async () => {
+    const stream = await filled('pre', 1000, 'pre');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const consumer = consumeBatches(nats, { stream, durable: 'pre', schema: TradeSchema, batch: 50, prefetch: true, idleWaitMs: 10, logger: quiet, handler: async () => {
+      calls++;
+      await gate;
+    } });
+    try {
+      await waitFor(async () => (await jsm.consumers.info(stream, 'pre')).num_ack_pending === 100, 5000);
+      for (let i = 0; i < 5; i++) {
+        const info = await jsm.consumers.info(stream, 'pre');
+        expect(info.num_ack_pending).toBe(100);
+        expect(info.num_pending).toBe(900);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(calls).toBe(1);
+      expect(consumer.stats.maxBatchesHeld).toBe(2);
+    } finally {
+      release();
+      await consumer.stop();
+    }
+    expect(consumer.stats.maxBatchesHeld).toBeLessThanOrEqual(2);
+  });
+
+  it('with prefetch, handlers run one at a time in stream order and a batch is acknowledged only after its handler committed, before the next handler starts', async () => {
+    const stream = await filled('ord', 600, 'ord');
+    const seen: number[] = [];
+    const violations: string[] = [];
+    let running = 0;
+    const consumer = consumeBatches(nats, { stream, durable: 'ord', schema: TradeSchema, batch: 40, prefetch: true, idleWaitMs: 10, logger: quiet, handler: async (batch: JsBatch<Trade>) => {
+      if (++running > 1) violations.push('two handlers at once');
+      const first = batch.items[0]?.msg.info.streamSequence ?? 0;
+      const info = await jsm.consumers.info(stream, 'ord');
+      // Everything before this batch is acknowledged (previous commits), nothing of this batch yet.
+      if (info.ack_floor.stream_seq !== first - 1) violations.push(`floor ${info.ack_floor.stream_seq} at batch starting ${first}`);
+      await new Promise((r) => setTimeout(r, 5)); // "commit"
+      for (const d of batch.items) seen.push(d.msg.info.streamSequence);
+      running--;
+    } });
+    try {
+      await waitFor(() => seen.length === 600, 20_000);
+      await waitFor(async () => (await jsm.consumers.info(stream, 'ord')).num_ack_pending === 0, 5000);
+    } finally {
+      await consumer.stop();
+    }
+    expect(violations).toEqual([]);
+    expect(seen).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    expect((await jsm.consumers.info(stream, 'ord')).ack_floor.stream_seq).toBe(600);
+  });
+
+  it('ack-all: one ack per batch, a failed batch is redelivered, every trade committed exactly once, an invalid payload dropped', async () => {
+    const stream = await filled('aa', 1500, 'aa', { ack_policy: AckPolicy.All, max_deliver: 5 });
+    const subjects = new Subjects(stream.replace(/_MD_TRADES$/, '.'));
+    await (await nats.connection()).jetstream().publish(subjects.trade('okx', 'ETH-USDT'), new TextEncoder().encode('garbage'), { msgID: 'aa-bad' });
+    const committed = new Map<string, number>();
+    let failOnce = true;
+    const consumer = consumeBatches(nats, { stream, durable: 'aa', schema: TradeSchema, batch: 100, prefetch: true, nakDelayMs: 50, idleWaitMs: 10, logger: quiet, handler: async (batch: JsBatch<Trade>) => {
+      if (failOnce && batch.items.some((d) => d.value.id === '700')) {
+        failOnce = false;
+        throw new Error('database down');
+      }
+      for (const d of batch.items) committed.set(d.value.id, (committed.get(d.value.id) ?? 0) + 1);
+    } });
+    try {
+      await waitFor(() => committed.size === 1500, 20_000);
+      await waitFor(async () => (await jsm.consumers.info(stream, 'aa')).ack_floor.stream_seq === 1501, 10_000);
+    } finally {
+      await consumer.stop();
+    }
+    expect(consumer.ackAllMode).toBe(true);
+    expect([...committed.values()].every((n) => n === 1)).toBe(true);
+    expect(consumer.stats.nakBatches).toBe(1);
+    expect(consumer.stats.invalid).toBe(1);
+    // One acknowledgement per committed batch at most (explicit acks would be 1,500).
+    expect(consumer.stats.acks).toBeLessThanOrEqual(consumer.stats.batches);
+    const info = await jsm.consumers.info(stream, 'aa');
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_pending).toBe(0);
+  });
+
+  it('ack-all after a crash: a batch left unacknowledged by a dead client is never covered by a later ack; it comes back after ack_wait and is committed', async () => {
+    const stream = await filled('crash', 1000, 'crash', { ack_policy: AckPolicy.All, ack_wait: 3e9 });
+    // The "crashed" replica: pulled the first 100 and died without committing or acking.
+    const dead = new NatsConnector({ servers: [INFRA.natsUrl], name: 'spec-js-dead', logger: quiet });
+    const lost: number[] = [];
+    for await (const m of (await dead.connection()).jetstream().fetch(stream, 'crash', { batch: 100, no_wait: true })) lost.push(m.info.streamSequence);
+    await dead.close();
+    expect(lost).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+
+    const committed = new Set<number>();
+    const floorWhileMissing: number[] = [];
+    const consumer = consumeBatches(nats, { stream, durable: 'crash', schema: TradeSchema, batch: 100, prefetch: true, idleWaitMs: 20, logger: quiet, handler: async (batch: JsBatch<Trade>) => {
+      for (const d of batch.items) committed.add(d.msg.info.streamSequence);
+      if (!committed.has(1)) floorWhileMissing.push((await jsm.consumers.info(stream, 'crash')).ack_floor.stream_seq);
+    } });
+    try {
+      await waitFor(() => committed.size === 1000, 40_000);
+      await waitFor(async () => (await jsm.consumers.info(stream, 'crash')).ack_floor.stream_seq === 1000, 20_000);
+    } finally {
+      await consumer.stop();
+    }
+    // Batches 101..1000 were committed before the dead client's batch came back, and the ack
+    // floor never moved past it meanwhile (a naive ack of each batch's last message would have).
+    expect(floorWhileMissing.length).toBeGreaterThan(0);
+    expect(Math.max(...floorWhileMissing)).toBe(0);
+    expect(consumer.stats.ackWaits).toBeGreaterThan(0);
+    expect((await jsm.consumers.info(stream, 'crash')).num_ack_pending).toBe(0);
+  }, 90_000);
 
   it('ensureKv opens one namespaced bucket under concurrent creators', async () => {
     const subjects = new Subjects(testNamespace('kv').subjectPrefix);

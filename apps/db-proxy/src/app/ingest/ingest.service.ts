@@ -30,8 +30,8 @@ const NS = 1_000_000;
  * The durable JetStream consumer of `MD_TRADES` (shared by every replica: they split the
  * stream). Each pulled batch is written by `TradeWriter` in one transaction and acknowledged
  * only after it committed; a failed batch is nak'd and redelivered. While a batch is being
- * written nothing more is pulled, so a slow or absent Postgres holds at most one batch per
- * replica in memory (the rest waits in the stream). Exports the lag: messages of the stream the
+ * written one more is pulled and decoded, no further, so a slow or absent Postgres holds at most
+ * two batches per replica in memory (the rest waits in the stream). Exports the lag: messages of the stream the
  * consumer has not had acknowledged yet.
  */
 @Injectable()
@@ -87,9 +87,12 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     const jsm = await (await this.nats.connection()).jetstreamManager();
     await ensureStream(jsm, tradesStreamSpec(this.subjects));
     const durable = this.config.INGEST_DURABLE;
-    await ensureConsumer(jsm, this.stream, {
+    // Ack-all: one acknowledgement per batch instead of one per trade (the consumer acks a batch
+    // only when nothing uncommitted is pending below it). A durable created earlier with explicit
+    // acks keeps them (the server cannot change an ack policy); both are equally safe.
+    const info = await ensureConsumer(jsm, this.stream, {
       durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
+      ack_policy: AckPolicy.All,
       deliver_policy: DeliverPolicy.All,
       // A crashed replica's batch comes back after this; a live one extends it (see handle).
       ack_wait: this.config.INGEST_ACK_WAIT_MS * NS,
@@ -102,7 +105,10 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       durable,
       decoder: TradeDecoder,
       batch: this.config.INGEST_BATCH_MAX,
-      idleWaitMs: this.config.INGEST_BATCH_WAIT_MS,
+      // Batches by size and time: a pull waits up to this long to fill, so a trade waits at most that long.
+      fillWaitMs: this.config.INGEST_BATCH_WAIT_MS,
+      // The next batch is pulled and decoded while this one commits (one more batch in memory at most).
+      prefetch: true,
       nakDelayMs: 1000,
       handler: (batch) => this.handle(batch),
       logger: { log: (m) => this.logger.log(m), warn: (m) => this.logger.warn(m), error: (m) => this.logger.error(m) },
@@ -110,10 +116,12 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     this.lagTimer = setInterval(() => void this.measureLag(), this.config.INGEST_LAG_INTERVAL_MS);
     this.lagTimer.unref();
     void this.measureLag();
-    this.logger.log(`ingesting ${this.stream} with durable consumer ${durable} (batches of up to ${this.config.INGEST_BATCH_MAX})`);
+    this.logger.log(
+      `ingesting ${this.stream} with durable consumer ${durable} (batches of up to ${this.config.INGEST_BATCH_MAX}, ${info.config.ack_policy === AckPolicy.All ? 'one ack per batch' : 'explicit ack per trade'})`,
+    );
   }
 
-  /** One batch: wait for a primary (back-pressure: nothing else is pulled meanwhile), write, commit; the consumer acks after. */
+  /** One batch: wait for a primary (back-pressure: at most the one prefetched batch is pulled meanwhile), write, commit; the consumer acks after. */
   private async handle(batch: JsBatch<Trade>): Promise<void> {
     const t0 = performance.now();
     const items = batch.items;
