@@ -92,6 +92,18 @@ describe('Coinbase Exchange adapter: documented messages', () => {
         ts: Date.parse('2014-11-07T08:19:27.028Z'),
       }),
     ]);
+    // BTC-USD's L1 follows its book (snapshot, then the better bid of the update); ETH-USD carries
+    // a book too, so its ticker (sent only on a match) is not an L1 source.
+    expect(h.sink.l1s.map(({ symbol, bidPx, bidSz, askPx, askSz }) => ({ symbol, bidPx, bidSz, askPx, askSz }))).toEqual([
+      { symbol: 'BTC-USD', bidPx: '10101.10', bidSz: '0.45054140', askPx: '10102.55', askSz: '0.57753524' },
+      { symbol: 'BTC-USD', bidPx: '10101.80000000', bidSz: '0.162567', askPx: '10102.55', askSz: '0.57753524' },
+    ]);
+    expect(h.ctx.parseErrors).toBe(0);
+  });
+
+  it('publishes the documented ticker as L1 for a product whose book is not carried', () => {
+    const h = coinbaseHarness(new CoinbaseAdapter({ audit: false }), ['ETH-USD'], { channels: ['trades', 'l1'] });
+    h.frame(DOC_TICKER);
     expect(h.sink.l1s).toEqual([
       expect.objectContaining({
         symbol: 'ETH-USD',
@@ -102,7 +114,31 @@ describe('Coinbase Exchange adapter: documented messages', () => {
         seq: 37475248783,
       }),
     ]);
-    expect(h.ctx.parseErrors).toBe(0);
+  });
+
+  it('L1 of a carried book: its top after every change of the best levels (not after deeper changes), with the book sequence', () => {
+    const h = coinbaseHarness(new CoinbaseAdapter({ audit: false }), ['BTC-USD']);
+    h.frame(
+      snapshot(
+        'BTC-USD',
+        [
+          ['100.00', '1.0'],
+          ['99.00', '2.0'],
+        ],
+        [['101.00', '1.5']],
+      ),
+    );
+    h.frame(l2update('BTC-USD', [['buy', '99.00', '3.0']])); // below the best bid: L1 unchanged
+    h.frame(l2update('BTC-USD', [['sell', '101.00', '0']])); // the best ask leaves: no ask, no L1
+    h.frame(l2update('BTC-USD', [['sell', '100.50', '0.25']]));
+    h.frame({ ...DOC_TICKER, product_id: 'BTC-USD', best_bid: '1', best_ask: '2' }); // never an L1 here
+    const book = h.feeds.get('BTC-USD')?.book;
+    expect(h.sink.l1s.map(({ bidPx, bidSz, askPx, askSz }) => [bidPx, bidSz, askPx, askSz])).toEqual([
+      ['100.00', '1.0', '101.00', '1.5'],
+      ['100.00', '1.0', '100.50', '0.25'],
+    ]);
+    expect(h.sink.l1s[1]?.seq).toBe(book?.seq);
+    expect(h.sink.l1s[1]!.seq!).toBeGreaterThan(h.sink.l1s[0]!.seq!);
   });
 
   it('signs the subscribe like the documentation’s Python example (value computed with that code)', () => {

@@ -57,6 +57,8 @@ export class CoinbaseSession implements VenueSession {
   private readonly resubscribe = new Set<string>();
   private readonly tradeIds = new TradeIdTracker();
   private readonly mismatches = new Map<string, number>();
+  /** Per product with a book: the top of book last published as L1 (`bidPx bidSz askPx askSz`). */
+  private readonly tops = new Map<string, string>();
   private flushTimer: NodeJS.Timeout | undefined;
   private lastFlush = 0;
   private auditTimer: NodeJS.Timeout | undefined;
@@ -139,6 +141,7 @@ export class CoinbaseSession implements VenueSession {
     const seq = this.next(u.product_id);
     if (this.audit?.window.product === u.product_id) this.audit.window.touch(u.bids, u.asks);
     this.bookOf(sym).update({ first: seq, last: seq, bids: u.bids, asks: u.asks, ts: u.ts, recvTs: recvUs });
+    this.publishTop(sym, u.ts, recvUs);
   }
 
   private snapshot(text: string, msg: Record<string, unknown>, recvUs: number): void {
@@ -158,6 +161,25 @@ export class CoinbaseSession implements VenueSession {
       return;
     }
     this.bookOf(sym).snapshot(snap);
+    this.publishTop(sym, snap.ts, recvUs);
+  }
+
+  /**
+   * L1 of a product whose book is carried: the live book's best bid and ask, published when they
+   * change. The `ticker` channel is sent only on a match, so between trades its best bid/ask lag the
+   * book (a quiet market's L1 would stay wrong until the next trade).
+   */
+  private publishTop(sym: CarriedSymbol, ts: number, recvUs: number): void {
+    if (!sym.channels.includes('l1')) return;
+    const book = this.books.get(sym.native);
+    if (!book || book.state !== 'live' || book.seq === undefined) return;
+    const bid = book.top('bid', 1)[0];
+    const ask = book.top('ask', 1)[0];
+    if (!bid || !ask) return;
+    const key = `${bid[0]} ${bid[1]} ${ask[0]} ${ask[1]}`;
+    if (this.tops.get(sym.native) === key) return;
+    this.tops.set(sym.native, key);
+    this.ctx.topOfBook(sym, { bidPx: bid[0], bidSz: bid[1], askPx: ask[0], askSz: ask[1], seq: book.seq, ts, recvTs: recvUs });
   }
 
   private match(text: string, msg: Record<string, unknown>, recvUs: number): void {
@@ -184,6 +206,8 @@ export class CoinbaseSession implements VenueSession {
     if (typeof t === 'string') return this.ctx.parseError(text, t);
     const sym = this.carried(t.product_id, 'l1');
     if (!sym) return;
+    // With the book carried, L1 follows the book (publishTop): a ticker is only as fresh as the last match.
+    if (sym.channels.includes('l2')) return this.ctx.skipped();
     // Before 2022 the ticker had no sizes (the recorded capture): no L1 without them.
     if (t.best_bid_size === undefined || t.best_ask_size === undefined) return this.ctx.skipped();
     this.ctx.topOfBook(sym, {
