@@ -135,7 +135,7 @@ describe('alerting: rules, state machine, grouping, inhibition, silences', () =>
       now: 0,
       snapshot: snapshot([]),
       feeds,
-      venues: [{ venue: 'kraken', health: 'fail', symbols: 3, pass: 0, warn: 3, fail: 0, rate: 0 }],
+      venues: [{ venue: 'kraken', health: 'fail', symbols: 3, pass: 0, warn: 3, fail: 0, rate: 0, instances: ['market-data-gateway/g1'] }],
       instanceAnomalies: [],
       metrics: { values: () => [], rates: () => [] },
     };
@@ -145,6 +145,37 @@ describe('alerting: rules, state machine, grouping, inhibition, silences', () =>
     const symbols = alerts.filter((a) => a.rule === 'FeedStale');
     expect(symbols).toHaveLength(3);
     for (const a of symbols) expect(a.inhibitedBy).toEqual([venue?.fingerprint]);
+  });
+
+  it('venues down because their only gateway died are blamed on it: one ServiceDown notification, VenueDown inhibited', () => {
+    const rules = AlertingConfigSchema.parse({
+      rules: [
+        { name: 'ServiceDown', kind: 'health', scope: 'service' },
+        { name: 'InstanceDown', kind: 'health', scope: 'instance' },
+        { name: 'VenueDown', kind: 'health', scope: 'venue' },
+      ],
+    }).rules;
+    const engine = new AlertEngine([], 60_000);
+    const sent: Notification[] = [];
+    const notifier = new Notifier(config.route, { externalUrl: 'http://mon', sendResolved: () => true, deliver: (_r, n) => sent.push(n) });
+    const venue = (name: string) => ({ venue: name, health: 'fail' as const, symbols: 2, pass: 0, warn: 2, fail: 0, rate: 0, instances: ['market-data-gateway/g1'] });
+    const ctx = (status: 'pass' | 'fail'): EvalContext => ({
+      now: 0,
+      snapshot: snapshot([inst('market-data-gateway', 'g1', status), inst('cache-service', 'c1', 'pass')]),
+      feeds: [],
+      venues: [venue('kraken'), venue('okx')],
+      instanceAnomalies: [],
+      metrics: { values: () => [], rates: () => [] },
+    });
+    for (let t = 0; t <= 10_000; t += 500) notifier.process(engine.evaluate(evaluateRules(rules, ctx('fail')), [], t), t);
+    expect(sent.flatMap((n) => n.alerts.map((a) => `${a.labels['alertname']} ${a.labels['service'] ?? a.labels['venue']}`))).toEqual(['ServiceDown market-data-gateway']);
+
+    // With the gateway passing, a venue down is the venue's own problem: alerted.
+    const alive = new AlertEngine([], 60_000).evaluate(evaluateRules(rules, ctx('pass')), [], 0);
+    expect(alive.filter((a) => a.rule === 'VenueDown').map((a) => [a.labels['venue'], a.inhibitedBy])).toEqual([
+      ['kraken', []],
+      ['okx', []],
+    ]);
   });
 
   it('the only instance of a service going down is one alert (the service), not two', () => {

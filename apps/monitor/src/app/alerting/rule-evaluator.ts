@@ -76,7 +76,11 @@ function healthCandidates(rule: HealthRule, ctx: EvalContext): Candidate[] {
     case 'venue':
       for (const v of ctx.venues) {
         if (!hits(v.health)) continue;
-        out.push(candidate(rule, { venue: v.venue }, { symbols: String(v.symbols) }, [], provides(`venue:${v.venue}`)));
+        // A venue whose every gateway is failing is down because of them: blamed on (and inhibited by) their alerts.
+        const gateways = ctx.snapshot.instances.filter((i) => v.instances.includes(i.key));
+        const blamed = gateways.length > 0 && gateways.every((i) => i.status === 'fail');
+        const causes = blamed ? [...new Set(gateways.flatMap((i) => [`instance:${i.key}`, `service:${i.service}`]))] : [];
+        out.push(candidate(rule, { venue: v.venue }, { symbols: String(v.symbols) }, causes, provides(`venue:${v.venue}`)));
       }
       break;
     case 'component':

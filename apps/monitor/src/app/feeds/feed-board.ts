@@ -178,13 +178,17 @@ export class FeedBoard {
   static venues(feeds: FeedView[]): VenueView[] {
     const byVenue = new Map<string, VenueView>();
     for (const f of feeds) {
-      const v = byVenue.get(f.venue) ?? { venue: f.venue, health: 'pass', symbols: 0, pass: 0, warn: 0, fail: 0, rate: 0 };
+      const v = byVenue.get(f.venue) ?? { venue: f.venue, health: 'pass', symbols: 0, pass: 0, warn: 0, fail: 0, rate: 0, instances: [] };
       v.symbols++;
+      for (const i of f.instances) if (!v.instances.includes(i)) v.instances.push(i);
       v[f.health]++;
       v.rate += f.rate ?? 0;
       byVenue.set(f.venue, v);
     }
-    for (const v of byVenue.values()) v.health = v.pass === 0 ? 'fail' : v.warn + v.fail > 0 ? 'warn' : 'pass';
+    for (const v of byVenue.values()) {
+      v.health = v.pass === 0 ? 'fail' : v.warn + v.fail > 0 ? 'warn' : 'pass';
+      v.instances.sort();
+    }
     return [...byVenue.values()].sort((a, b) => a.venue.localeCompare(b.venue));
   }
 

@@ -76,4 +76,6 @@ export interface VenueView {
   warn: number;
   fail: number;
   rate: number;
+  /** Gateway instances serving its feeds (`<service>/<instance>`). */
+  instances: string[];
 }
