@@ -279,7 +279,9 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
       return n;
     };
     await waitFor(() => ids().includes(lastId) && holes() <= (lostBudget.get(symbol) ?? 0), 15_000, 50).catch(() => undefined);
-    expect({ symbol, last: Math.max(...ids()) }).toEqual({ symbol, last: lastId });
+    // The last trade itself may sit in a destroyed frame: then it is one of the holes (counted up
+    // to lastId), never an id the market did not make.
+    expect({ symbol, beyondLast: Math.max(...ids()) > lastId }).toEqual({ symbol, beyondLast: false });
     expect({ symbol, holes: holes() <= (lostBudget.get(symbol) ?? 0) ? 'within' : holes() }).toEqual({ symbol, holes: 'within' });
     expect({ symbol, duplicates: ids().length - new Set(ids()).size }).toEqual({ symbol, duplicates: 0 });
   }
