@@ -19,6 +19,66 @@ interface SymbolState extends Omit<SymbolTruth, 'tradesSent'> {
   pendingTrade?: number;
 }
 
+/** Frame kinds that carry trades (the venues' trade channels). */
+const TRADE_KINDS = new Set(['trade', 'aggTrade', 'trades', 'publicTrade', 'match']);
+const MAX_DISCONNECTIONS_KEPT = 1000;
+
+/** Per venue: whether its venue reports the trade ids of its frames itself (`tradesSent`). */
+interface VenueState {
+  explicitTrades: boolean;
+}
+
+/**
+ * The ground truth of one venue and symbol, for a venue's per-event path: the same bookkeeping
+ * as `GroundTruth.sent/trade/tradesSent/seq` without looking the symbol up again for every frame
+ * (`GroundTruth.symbol(venue, symbol)` hands it out once).
+ */
+export class SymbolTally {
+  /** @internal */
+  readonly state: SymbolState = { counts: {}, skipped: [], sentTrades: [] };
+
+  constructor(
+    private readonly owner: GroundTruth,
+    private readonly venue: VenueState,
+  ) {}
+
+  /** `n` frames of a kind went out (see `GroundTruth.sent`). */
+  sent(kind: string, n = 1): void {
+    const s = this.state;
+    s.counts[kind] = (s.counts[kind] ?? 0) + n;
+    this.owner.framesSent += n;
+    if (n > 0 && s.pendingTrade !== undefined && !this.venue.explicitTrades && TRADE_KINDS.has(kind)) {
+      addId(s.sentTrades, s.pendingTrade);
+      s.pendingTrade = undefined;
+    }
+  }
+
+  /** A trade happened on the venue's market (before its frames are sent). */
+  trade(id: number): void {
+    const s = this.state;
+    s.firstTradeId ??= id;
+    s.lastTradeId = id;
+    s.pendingTrade = id;
+  }
+
+  /** Trade ids `from`..`to` went out on at least one connection (frames that carry several trades). */
+  tradeRangeSent(from: number, to: number): void {
+    this.venue.explicitTrades = true;
+    for (let id = from; id <= to; id++) addId(this.state.sentTrades, id);
+  }
+
+  tradesSent(ids: Iterable<number>): void {
+    this.venue.explicitTrades = true;
+    for (const id of ids) addId(this.state.sentTrades, id);
+  }
+
+  seq(seq: number): void {
+    const s = this.state;
+    s.firstSeq ??= seq;
+    s.lastSeq = seq;
+  }
+}
+
 /** Why the simulator closed a client connection itself. */
 export type DisconnectReason = 'slow_consumer';
 
@@ -31,29 +91,33 @@ export interface Disconnection {
   at: number;
 }
 
-/** Frame kinds that carry trades (the venues' trade channels). */
-const TRADE_KINDS = new Set(['trade', 'aggTrade', 'trades', 'publicTrade', 'match']);
-const MAX_DISCONNECTIONS_KEPT = 1000;
-
 /**
  * Exactly what the simulator sent, per venue, symbol and kind of frame, with trade-id and
  * sequence ranges, distinct trades sent, and the clients it disconnected: a test or benchmark
  * compares what arrived downstream against this.
  */
 export class GroundTruth {
-  private readonly venues = new Map<VenueName, Map<string, SymbolState>>();
-  /** Venues that report the trade ids of their frames themselves (`tradesSent`). */
-  private readonly explicitTrades = new Set<VenueName>();
+  private readonly venues = new Map<VenueName, Map<string, SymbolTally>>();
+  private readonly venueStates = new Map<VenueName, VenueState>();
   private readonly disconnectCounts = new Map<VenueName, Record<string, number>>();
   readonly disconnections: Disconnection[] = [];
   framesSent = 0;
 
-  private of(venue: VenueName, symbol: string): SymbolState {
+  /** The tally of one venue and symbol (created on first use); venues keep it for their hot path. */
+  symbol(venue: VenueName, symbol: string): SymbolTally {
     let v = this.venues.get(venue);
     if (!v) this.venues.set(venue, (v = new Map()));
     let s = v.get(symbol);
-    if (!s) v.set(symbol, (s = { counts: {}, skipped: [], sentTrades: [] }));
+    if (!s) {
+      let vs = this.venueStates.get(venue);
+      if (!vs) this.venueStates.set(venue, (vs = { explicitTrades: false }));
+      v.set(symbol, (s = new SymbolTally(this, vs)));
+    }
     return s;
+  }
+
+  private of(venue: VenueName, symbol: string): SymbolState {
+    return this.symbol(venue, symbol).state;
   }
 
   /**
@@ -62,34 +126,21 @@ export class GroundTruth {
    * trade ids itself (`tradesSent`, for frames that batch several trades).
    */
   sent(venue: VenueName, symbol: string, kind: string, n = 1): void {
-    const s = this.of(venue, symbol);
-    s.counts[kind] = (s.counts[kind] ?? 0) + n;
-    this.framesSent += n;
-    if (n > 0 && s.pendingTrade !== undefined && TRADE_KINDS.has(kind) && !this.explicitTrades.has(venue)) {
-      addId(s.sentTrades, s.pendingTrade);
-      s.pendingTrade = undefined;
-    }
+    this.symbol(venue, symbol).sent(kind, n);
   }
 
   /** A trade happened on the venue's market (before its frames are sent). */
   trade(venue: VenueName, symbol: string, id: number): void {
-    const s = this.of(venue, symbol);
-    s.firstTradeId ??= id;
-    s.lastTradeId = id;
-    s.pendingTrade = id;
+    this.symbol(venue, symbol).trade(id);
   }
 
   /** These trade ids went out on at least one connection (venues whose frames carry several trades). */
   tradesSent(venue: VenueName, symbol: string, ids: Iterable<number>): void {
-    this.explicitTrades.add(venue);
-    const s = this.of(venue, symbol);
-    for (const id of ids) addId(s.sentTrades, id);
+    this.symbol(venue, symbol).tradesSent(ids);
   }
 
   seq(venue: VenueName, symbol: string, seq: number): void {
-    const s = this.of(venue, symbol);
-    s.firstSeq ??= seq;
-    s.lastSeq = seq;
+    this.symbol(venue, symbol).seq(seq);
   }
 
   skipped(venue: VenueName, symbol: string, from: number, to: number): void {
@@ -115,7 +166,8 @@ export class GroundTruth {
     const venues: Record<string, Record<string, SymbolTruth>> = {};
     for (const [venue, symbols] of this.venues) {
       venues[venue] = Object.fromEntries(
-        [...symbols].map(([k, v]) => {
+        [...symbols].map(([k, tally]) => {
+          const v = tally.state;
           const { sentTrades, pendingTrade: _pending, ...rest } = v;
           const truth: SymbolTruth = {
             ...rest,

@@ -1,7 +1,10 @@
-import { type LevelChange, OrderBook, type Side } from '@cryptoscalp/market';
+import type { LevelChange, Side } from '@cryptoscalp/market';
 
 import type { Instrument } from './instrument';
 import { hashSeed, Rng } from './rng';
+import { SimBook } from './sim-book';
+
+const SIDES = ['bid', 'ask'] as const;
 
 export interface SimTrade {
   /** Venue-independent, strictly increasing per symbol. */
@@ -34,7 +37,7 @@ export interface MarketOptions {
  * construction, so snapshots and checksums derived from it are always consistent.
  */
 export class SyntheticMarket {
-  readonly book = new OrderBook();
+  readonly book = new SimBook();
   private readonly rng: Rng;
   private readonly maxLevels: number;
   private readonly tradeRatio: number;
@@ -107,7 +110,8 @@ export class SyntheticMarket {
 
   private quote(changes: LevelChange[]): void {
     const side: Side = this.rng.chance(0.5) ? 'bid' : 'ask';
-    const levels = this.book.levels(side);
+    const book = this.book;
+    const count = book.count(side);
     const roll = this.rng.next();
     const bestBid = this.book.best('bid')?.px ?? this.lastPx - 1;
     const bestAsk = this.book.best('ask')?.px ?? this.lastPx + 1;
@@ -117,10 +121,10 @@ export class SyntheticMarket {
       this.push(changes, side, px, this.lot());
       return;
     }
-    const i = this.rng.near(Math.min(levels.length - 1, 40));
-    const level = levels[i];
+    const i = this.rng.near(Math.min(count - 1, 40));
+    const level = book.at(side, i);
     if (!level) return;
-    if (roll < 0.35 && levels.length > 10) {
+    if (roll < 0.35 && count > 10) {
       this.push(changes, side, level.px, 0); // cancel a level
     } else if (roll < 0.55) {
       // New level just behind this one.
@@ -134,15 +138,16 @@ export class SyntheticMarket {
 
   /** Keeps each side between maxLevels/2 and maxLevels deep (trims and refills at the far end). */
   private replenish(changes: LevelChange[]): void {
-    for (const side of ['bid', 'ask'] as const) {
-      const levels = this.book.levels(side);
-      while (levels.length > this.maxLevels) {
-        const worst = levels[levels.length - 1];
+    const book = this.book;
+    for (const side of SIDES) {
+      while (book.count(side) > this.maxLevels) {
+        const worst = book.at(side, book.count(side) - 1);
         if (!worst) break;
         this.push(changes, side, worst.px, 0);
       }
-      if (levels.length < this.maxLevels / 2) {
-        const worst = levels[levels.length - 1]?.px ?? (side === 'bid' ? this.lastPx - 1 : this.lastPx + 1);
+      const count = book.count(side);
+      if (count < this.maxLevels / 2) {
+        const worst = book.at(side, count - 1)?.px ?? (side === 'bid' ? this.lastPx - 1 : this.lastPx + 1);
         const px = side === 'bid' ? worst - this.gap() : worst + this.gap();
         if (px > 0) this.push(changes, side, px, this.lot());
       }

@@ -132,13 +132,21 @@ export abstract class BaseVenue implements Venue {
   protected broadcast(key: string, symbol: string, kind: string, encode: () => string): number {
     const subs = this.subscribers(key);
     if (!subs) return 0;
-    const frame = encode();
+    const n = this.sendTo(subs, symbol, encode());
+    if (n) this.deps.truth.sent(this.name, symbol, kind, n);
+    return n;
+  }
+
+  /**
+   * Sends an encoded frame to the given subscribers (connection faults applied); returns how many
+   * got it. The caller counts it in the ground truth (the per-event path of a venue).
+   */
+  protected sendTo(subs: Set<SimConnection>, symbol: string, frame: string): number {
     let n = 0;
     for (const conn of subs) {
       if (this.connectionFaults(conn, symbol)) continue;
       if (conn.send(frame, symbol)) n++;
     }
-    if (n) this.deps.truth.sent(this.name, symbol, kind, n);
     return n;
   }
 
@@ -155,6 +163,7 @@ export abstract class BaseVenue implements Venue {
   /** Applies drop / server_close to a connection; true when the connection is gone. */
   private connectionFaults(conn: SimConnection, symbol?: string): boolean {
     const f = this.deps.faults;
+    if (f.armed === 0) return false;
     const target = { venue: this.name, symbol, connection: conn.id };
     if (f.any('drop', this.name) && f.take('drop', target)) {
       conn.drop();
@@ -181,7 +190,7 @@ export abstract class BaseVenue implements Venue {
 
   /** Server keepalive; WebSocket ping frames by default. */
   protected ping(conn: SimConnection): void {
-    if (conn.open) conn.ws.ping();
+    conn.ping();
   }
 
   backlog(): number {

@@ -31,9 +31,21 @@ export class DepthBatch {
   }
 }
 
+const ZEROS = '0'.repeat(24);
+
 /** Binance renders every price and quantity with 8 decimals (`"60214.30000000"`, `"0.00120000"`). */
 export function binanceDecimal(units: number, decimals: number): string {
-  const s = String(units).padStart(decimals + 1, '0');
+  const s = String(units);
+  const n = s.length;
+  if (units < 0 || decimals > 16 || n > 24 || !Number.isSafeInteger(units)) return slowDecimal(s, decimals);
+  const tail = decimals < 8 ? ZEROS.slice(0, 8 - decimals) : '';
+  if (n > decimals) return `${s.slice(0, n - decimals)}.${s.slice(n - decimals)}${tail}`;
+  return `0.${ZEROS.slice(0, decimals - n)}${s}${tail}`;
+}
+
+/** The general form (negative, fractional or very large values: not produced by the markets). */
+function slowDecimal(units: string, decimals: number): string {
+  const s = units.padStart(decimals + 1, '0');
   const int = decimals === 0 ? s : s.slice(0, s.length - decimals);
   const frac = decimals === 0 ? '' : s.slice(s.length - decimals);
   return `${int}.${frac.padEnd(8, '0')}`;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 
+import type { SymbolTally } from '../ground-truth';
 import type { Instrument } from '../market/instrument';
 import type { MarketEvent, SimTrade, SyntheticMarket } from '../market/market';
 import { BaseVenue } from './base-venue';
@@ -42,10 +43,8 @@ export class BinanceVenue extends BaseVenue {
   private readonly rules: BinanceOptions;
   private readonly realistic: boolean;
   private weightWindow = { start: Date.now(), used: 0 };
-  /** Per stream suffix: symbol → batch being collected. */
-  private readonly batches = new Map<string, Map<string, DepthBatch>>(DEPTH_STREAMS.map((s) => [s.suffix, new Map()]));
-  private readonly aggIds = new Map<string, number>();
-  private readonly openAgg = new Map<string, OpenAggregate>();
+  /** Per symbol: stream keys, depth windows, aggregate trade and ground-truth tally. */
+  private readonly outs = new Map<string, SymbolOut>();
   private aggFlushQueued = false;
   private depthTicks = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -249,139 +248,190 @@ export class BinanceVenue extends BaseVenue {
     super.close();
   }
 
-  private hasSubscribers(stream: string): boolean {
-    return this.subscribers(`r|${stream}`) !== undefined || this.subscribers(`c|${stream}`) !== undefined;
+  /** Per-symbol stream names, subscription keys, batches and tally, built once per symbol. */
+  private out(symbol: string, inst: Instrument): SymbolOut {
+    let o = this.outs.get(symbol);
+    if (!o) this.outs.set(symbol, (o = new SymbolOut(inst, this.native(inst), this.deps.truth.symbol(this.name, symbol))));
+    return o;
   }
 
-  /** Sends one payload on a stream to raw (`r|`) and combined (`c|`, wrapped) subscribers. */
-  private both(stream: string, symbol: string, kind: string, data: () => string): number {
-    let cached: string | undefined;
-    const get = () => (cached ??= data());
-    return (
-      this.broadcast(`r|${stream}`, symbol, kind, get) +
-      this.broadcast(`c|${stream}`, symbol, kind, () => `{"stream":"${stream}","data":${get()}}`)
-    );
+  /** True when a stream has raw or combined subscribers. */
+  private wanted(keys: StreamKeys): boolean {
+    return this.subscribers(keys.raw) !== undefined || this.subscribers(keys.combined) !== undefined;
+  }
+
+  /** Sends one payload on a stream to raw (`r|`) and combined (`c|`, wrapped) subscribers; counted in the ground truth. */
+  private both(o: SymbolOut, keys: StreamKeys, kind: string, payload: string): number {
+    const raw = this.subscribers(keys.raw);
+    const combined = this.subscribers(keys.combined);
+    let n = 0;
+    if (raw) n += this.sendTo(raw, o.inst.symbol, payload);
+    if (combined) n += this.sendTo(combined, o.inst.symbol, `${keys.prefix}${payload}}`);
+    if (n) o.tally.sent(kind, n);
+    return n;
   }
 
   publish(symbol: string, event: MarketEvent, market: SyntheticMarket): void {
-    const inst = market.instrument;
-    const lower = this.native(inst).toLowerCase();
-    if (event.trade) this.publishTrade(symbol, lower, inst, event.trade);
+    const o = this.out(symbol, market.instrument);
+    if (event.trade) this.publishTrade(o, event.trade);
     if (!event.changes.length) return;
-    if (this.skipForGap(symbol, event)) {
+    const gap = this.deps.faults.armed > 0 ? this.skipForGap(symbol, event) : (o.tally.seq(event.seq), false);
+    if (gap) {
       // The window collected so far goes out now: the next diff starts after the hole (U > previous u + 1).
-      for (const { suffix } of DEPTH_STREAMS) this.flushBatch(symbol, inst, suffix);
+      for (let i = 0; i < DEPTH_STREAMS.length; i++) this.flushBatch(o, i);
     } else if (this.realistic) {
-      for (const { suffix } of DEPTH_STREAMS) {
-        if (!this.hasSubscribers(`${lower}@${suffix}`)) continue;
-        const open = this.batches.get(suffix) as Map<string, DepthBatch>;
-        let batch = open.get(symbol);
-        if (!batch) open.set(symbol, (batch = new DepthBatch()));
-        batch.add(event.seq, event.changes);
+      for (let i = 0; i < DEPTH_STREAMS.length; i++) {
+        if (!this.wanted(o.depth[i] as StreamKeys)) continue;
+        (o.batches[i] ??= new DepthBatch()).add(event.seq, event.changes);
       }
     } else {
       const one = new DepthBatch();
       one.add(event.seq, event.changes);
-      for (const { suffix } of DEPTH_STREAMS) this.sendDepth(symbol, inst, suffix, one);
+      for (let i = 0; i < DEPTH_STREAMS.length; i++) this.sendDepth(o, i, one);
     }
-    if (this.touchesTop(event, market)) {
+    if (this.wanted(o.bookTicker) && touchesTop(event, market)) {
       const b = market.book.best('bid');
       const a = market.book.best('ask');
-      const px = (v: number) => binanceDecimal(v, inst.priceDecimals);
-      const sz = (v: number) => binanceDecimal(v, inst.sizeDecimals);
-      if (b && a)
+      const { priceDecimals: pd, sizeDecimals: sd } = o.inst;
+      if (b && a) {
         this.both(
-          `${lower}@bookTicker`,
-          symbol,
+          o,
+          o.bookTicker,
           'bookTicker',
-          () => `{"u":${event.seq},"s":"${this.native(inst)}","b":"${px(b.px)}","B":"${sz(b.sz)}","a":"${px(a.px)}","A":"${sz(a.sz)}"}`,
+          `{"u":${event.seq},"s":"${o.native}","b":"${binanceDecimal(b.px, pd)}","B":"${binanceDecimal(b.sz, sd)}","a":"${binanceDecimal(a.px, pd)}","A":"${binanceDecimal(a.sz, sd)}"}`,
         );
+      }
     }
   }
 
   private flushDepth(): void {
     this.depthTicks++;
-    for (const { suffix, everyTicks } of DEPTH_STREAMS) {
-      if (this.depthTicks % everyTicks !== 0) continue;
-      for (const inst of this.deps.instruments) this.flushBatch(inst.symbol, inst, suffix);
+    for (let i = 0; i < DEPTH_STREAMS.length; i++) {
+      if (this.depthTicks % (DEPTH_STREAMS[i] as (typeof DEPTH_STREAMS)[number]).everyTicks !== 0) continue;
+      for (const inst of this.deps.instruments) this.flushBatch(this.out(inst.symbol, inst), i);
     }
   }
 
-  private flushBatch(symbol: string, inst: Instrument, suffix: string): void {
-    const open = this.batches.get(suffix) as Map<string, DepthBatch>;
-    const batch = open.get(symbol);
+  private flushBatch(o: SymbolOut, i: number): void {
+    const batch = o.batches[i];
     if (!batch || batch.empty) return;
-    open.delete(symbol);
-    this.sendDepth(symbol, inst, suffix, batch);
+    o.batches[i] = undefined;
+    this.sendDepth(o, i, batch);
   }
 
-  private sendDepth(symbol: string, inst: Instrument, suffix: string, batch: DepthBatch): void {
-    const stream = `${this.native(inst).toLowerCase()}@${suffix}`;
-    const levels = (side: 'bid' | 'ask') =>
-      batch
-        .levels(side)
-        .map(([px, sz]) => `["${binanceDecimal(px, inst.priceDecimals)}","${binanceDecimal(sz, inst.sizeDecimals)}"]`)
-        .join(',');
+  private sendDepth(o: SymbolOut, i: number, batch: DepthBatch): void {
+    const keys = o.depth[i] as StreamKeys;
+    if (!this.wanted(keys)) return;
+    const { priceDecimals: pd, sizeDecimals: sd } = o.inst;
+    const levels = (side: 'bid' | 'ask') => {
+      let text = '';
+      for (const [px, sz] of batch.levels(side)) text += `${text ? ',' : ''}["${binanceDecimal(px, pd)}","${binanceDecimal(sz, sd)}"]`;
+      return text;
+    };
     this.both(
-      stream,
-      symbol,
+      o,
+      keys,
       'depthUpdate',
-      () =>
-        `{"e":"depthUpdate","E":${Date.now()},"s":"${this.native(inst)}","U":${batch.first},"u":${batch.last},"b":[${levels('bid')}],"a":[${levels('ask')}]}`,
+      `{"e":"depthUpdate","E":${Date.now()},"s":"${o.native}","U":${batch.first},"u":${batch.last},"b":[${levels('bid')}],"a":[${levels('ask')}]}`,
     );
   }
 
-  private publishTrade(symbol: string, lower: string, inst: Instrument, t: SimTrade): void {
-    this.deps.truth.trade(this.name, symbol, t.id);
+  private publishTrade(o: SymbolOut, t: SimTrade): void {
+    o.tally.trade(t.id);
     const now = Date.now();
+    const { priceDecimals: pd, sizeDecimals: sd } = o.inst;
     // m: the buyer is the maker, i.e. the taker sold.
-    const maker = t.side === 'sell';
-    const sent = this.both(
-      `${lower}@trade`,
-      symbol,
-      'trade',
-      () =>
-        `{"e":"trade","E":${now},"s":"${this.native(inst)}","t":${t.id},"p":"${binanceDecimal(t.px, inst.priceDecimals)}","q":"${binanceDecimal(t.sz, inst.sizeDecimals)}","T":${now},"m":${maker},"M":true}`,
-    );
-    if (sent) this.tradesWentOut(symbol, [t.id]);
+    if (this.wanted(o.trade)) {
+      const sent = this.both(
+        o,
+        o.trade,
+        'trade',
+        `{"e":"trade","E":${now},"s":"${o.native}","t":${t.id},"p":"${binanceDecimal(t.px, pd)}","q":"${binanceDecimal(t.sz, sd)}","T":${now},"m":${t.side === 'sell'},"M":true}`,
+      );
+      if (sent) o.tally.tradeRangeSent(t.id, t.id);
+    }
     // Aggregate trades: consecutive fills of one taker at one price (one event-loop turn) make one aggTrade.
-    const open = this.openAgg.get(symbol);
+    const open = o.openAgg;
     if (this.realistic && open && open.px === t.px && open.side === t.side && open.l === t.id - 1) {
       open.l = t.id;
       open.sz += t.sz;
       return;
     }
-    if (open) this.sendAgg(symbol, inst, open);
-    const a = (this.aggIds.get(symbol) ?? 0) + 1;
-    this.aggIds.set(symbol, a);
-    const agg: OpenAggregate = { a, f: t.id, l: t.id, px: t.px, sz: t.sz, side: t.side, T: now };
-    if (!this.realistic) return this.sendAgg(symbol, inst, agg);
-    this.openAgg.set(symbol, agg);
+    if (open) this.sendAgg(o, open);
+    const agg: OpenAggregate = { a: ++o.aggId, f: t.id, l: t.id, px: t.px, sz: t.sz, side: t.side, T: now };
+    if (!this.realistic) return this.sendAgg(o, agg);
+    o.openAgg = agg;
     if (!this.aggFlushQueued) {
       this.aggFlushQueued = true;
       queueMicrotask(() => {
         this.aggFlushQueued = false;
         for (const i of this.deps.instruments) {
-          const pending = this.openAgg.get(i.symbol);
-          if (pending) this.sendAgg(i.symbol, i, pending);
+          const p = this.outs.get(i.symbol);
+          if (p?.openAgg) this.sendAgg(p, p.openAgg);
         }
       });
     }
   }
 
-  private sendAgg(symbol: string, inst: Instrument, g: OpenAggregate): void {
-    if (this.openAgg.get(symbol) === g) this.openAgg.delete(symbol);
+  private sendAgg(o: SymbolOut, g: OpenAggregate): void {
+    if (o.openAgg === g) o.openAgg = undefined;
+    if (!this.wanted(o.aggTrade)) return;
+    const { priceDecimals: pd, sizeDecimals: sd } = o.inst;
     const sent = this.both(
-      `${this.native(inst).toLowerCase()}@aggTrade`,
-      symbol,
+      o,
+      o.aggTrade,
       'aggTrade',
-      () =>
-        `{"e":"aggTrade","E":${Date.now()},"s":"${this.native(inst)}","a":${g.a},"p":"${binanceDecimal(g.px, inst.priceDecimals)}","q":"${binanceDecimal(g.sz, inst.sizeDecimals)}","f":${g.f},"l":${g.l},"T":${g.T},"m":${g.side === 'sell'},"M":true}`,
+      `{"e":"aggTrade","E":${Date.now()},"s":"${o.native}","a":${g.a},"p":"${binanceDecimal(g.px, pd)}","q":"${binanceDecimal(g.sz, sd)}","f":${g.f},"l":${g.l},"T":${g.T},"m":${g.side === 'sell'},"M":true}`,
     );
-    if (sent) this.tradesWentOut(symbol, range(g.f, g.l));
+    if (sent) o.tally.tradeRangeSent(g.f, g.l);
   }
 }
 
-function* range(from: number, to: number): Iterable<number> {
-  for (let i = from; i <= to; i++) yield i;
+/** One stream of one symbol: its name, subscription keys (raw `r|`, combined `c|`) and combined-stream wrapper. */
+class StreamKeys {
+  readonly raw: string;
+  readonly combined: string;
+  /** `{"stream":"<name>","data":` — the combined-stream envelope before the payload. */
+  readonly prefix: string;
+
+  constructor(readonly name: string) {
+    this.raw = `r|${name}`;
+    this.combined = `c|${name}`;
+    this.prefix = `{"stream":"${name}","data":`;
+  }
+}
+
+/** Everything the per-event path needs for one symbol, built once. */
+class SymbolOut {
+  readonly trade: StreamKeys;
+  readonly aggTrade: StreamKeys;
+  readonly bookTicker: StreamKeys;
+  /** Per DEPTH_STREAMS entry. */
+  readonly depth: StreamKeys[];
+  /** Per DEPTH_STREAMS entry: the window being collected. */
+  readonly batches: (DepthBatch | undefined)[] = [];
+  aggId = 0;
+  openAgg: OpenAggregate | undefined;
+
+  constructor(
+    readonly inst: Instrument,
+    readonly native: string,
+    readonly tally: SymbolTally,
+  ) {
+    const lower = native.toLowerCase();
+    this.trade = new StreamKeys(`${lower}@trade`);
+    this.aggTrade = new StreamKeys(`${lower}@aggTrade`);
+    this.bookTicker = new StreamKeys(`${lower}@bookTicker`);
+    this.depth = DEPTH_STREAMS.map((d) => new StreamKeys(`${lower}@${d.suffix}`));
+  }
+}
+
+/** True when the event changed the best bid or ask (bookTicker publishes then). */
+function touchesTop(event: MarketEvent, market: SyntheticMarket): boolean {
+  const book = market.book;
+  for (const c of event.changes) {
+    const best = book.best(c.side);
+    if (!best || (c.side === 'bid' ? c.px >= best.px : c.px <= best.px)) return true;
+  }
+  return false;
 }
