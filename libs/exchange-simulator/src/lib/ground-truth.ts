@@ -102,6 +102,13 @@ export class GroundTruth {
   private readonly disconnectCounts = new Map<VenueName, Record<string, number>>();
   readonly disconnections: Disconnection[] = [];
   framesSent = 0;
+  /** Market events the generator skipped because its timer ran later than its catch-up window. */
+  private eventsBehind = 0;
+
+  /** The generator fell behind its rates by `events` (fractional: per-market shares of a late tick). */
+  behind(events: number): void {
+    this.eventsBehind += events;
+  }
 
   /** The tally of one venue and symbol (created on first use); venues keep it for their hot path. */
   symbol(venue: VenueName, symbol: string): SymbolTally {
@@ -160,6 +167,7 @@ export class GroundTruth {
 
   report(): {
     framesSent: number;
+    eventsBehind: number;
     venues: Record<string, Record<string, SymbolTruth>>;
     disconnects: Record<string, Record<string, number>>;
   } {
@@ -180,7 +188,7 @@ export class GroundTruth {
       );
     }
     const disconnects = Object.fromEntries([...this.disconnectCounts].map(([v, c]) => [v, { ...c }]));
-    return { framesSent: this.framesSent, venues, disconnects };
+    return { framesSent: this.framesSent, eventsBehind: Math.round(this.eventsBehind), venues, disconnects };
   }
 }
 
