@@ -150,9 +150,10 @@ describe('control API: the book, a market standing still, distinct trades sent',
       clients.kraken.send({ method: 'subscribe', params: { channel: 'trade', symbol: ['ETH/USDT'], snapshot: false } });
       clients.okx.send({ op: 'subscribe', args: [{ channel: 'trades', instId: 'ETH-USDT' }] });
       clients.bybit.send({ op: 'subscribe', args: ['publicTrade.ETHUSDT'] });
-      // Trade ids as each venue writes them (Coinbase last_match repeats an older trade: left out).
+      // Trade ids as each venue writes them (a Coinbase last_match is a trade that went out too).
       const ids: Record<keyof typeof clients, () => number[]> = {
-        coinbase: () => clients.coinbase.json().flatMap((m) => (m['type'] === 'match' ? [Number(m['trade_id'])] : [])),
+        coinbase: () =>
+          clients.coinbase.json().flatMap((m) => (m['type'] === 'match' || m['type'] === 'last_match' ? [Number(m['trade_id'])] : [])),
         kraken: () =>
           clients.kraken.json().flatMap((m) => (m['channel'] === 'trade' ? (m['data'] as any[]).map((d) => Number(d.trade_id)) : [])),
         okx: () =>
@@ -176,4 +177,30 @@ describe('control API: the book, a market standing still, distinct trades sent',
       await all.stop();
     }
   }, 40_000);
+
+  it('tradesSent includes earlier trades sent again on subscribe (Kraken trade snapshot, Coinbase last_match)', async () => {
+    const sim2 = await startSimulator({ controlPort: 0, ports: { coinbase: 0, kraken: 0 }, venues: ['coinbase', 'kraken'], rate: 300, seed: 9 });
+    try {
+      // Trades are made while nobody listens, then the markets stop: nothing went out yet.
+      await until(async () => (await json(`${sim2.controlUrl}/api/ground-truth`)).venues.kraken?.['ETH-USDT']?.lastTradeId > 5, 10_000, 'trades made');
+      sim2.setRate({ rate: 0 });
+      const before = (await json(`${sim2.controlUrl}/api/ground-truth`)).venues;
+      expect(before.kraken['ETH-USDT'].tradesSent ?? 0).toBe(0);
+      const kraken = await RecordingClient.connect(sim2.endpoints.kraken.ws);
+      const coinbase = await RecordingClient.connect(sim2.endpoints.coinbase.ws);
+      kraken.send({ method: 'subscribe', params: { channel: 'trade', symbol: ['ETH/USDT'], snapshot: true } });
+      coinbase.send({ type: 'subscribe', product_ids: ['ETH-USDT'], channels: ['matches'] });
+      const snapshotIds = () =>
+        kraken.json().flatMap((m) => (m['channel'] === 'trade' ? (m['data'] as any[]).map((d) => Number(d.trade_id)) : []));
+      const lastMatch = () => coinbase.json().filter((m) => m['type'] === 'last_match');
+      await until(() => snapshotIds().length > 0 && lastMatch().length === 1, 10_000, 'the trade snapshot and last_match');
+      const after = (await json(`${sim2.controlUrl}/api/ground-truth`)).venues;
+      expect(after.kraken['ETH-USDT'].tradesSent).toBe(new Set(snapshotIds()).size);
+      expect(after.coinbase['ETH-USDT'].tradesSent).toBe(1);
+      kraken.close();
+      coinbase.close();
+    } finally {
+      await sim2.stop();
+    }
+  }, 30_000);
 });

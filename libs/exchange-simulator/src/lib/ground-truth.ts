@@ -72,6 +72,14 @@ export class SymbolTally {
     for (const id of ids) addId(this.state.sentTrades, id);
   }
 
+  /**
+   * Earlier trades sent again on subscribe (Kraken's trade snapshot, Coinbase's `last_match`): they
+   * went out too, without changing how the venue's live trade frames are counted.
+   */
+  tradesReplayed(ids: Iterable<number>): void {
+    for (const id of ids) addId(this.state.sentTrades, id);
+  }
+
   seq(seq: number): void {
     const s = this.state;
     s.firstSeq ??= seq;
@@ -142,6 +150,10 @@ export class GroundTruth {
   }
 
   /** These trade ids went out on at least one connection (venues whose frames carry several trades). */
+  tradesReplayed(venue: VenueName, symbol: string, ids: Iterable<number>): void {
+    this.symbol(venue, symbol).tradesReplayed(ids);
+  }
+
   tradesSent(venue: VenueName, symbol: string, ids: Iterable<number>): void {
     this.symbol(venue, symbol).tradesSent(ids);
   }

@@ -155,6 +155,11 @@ export abstract class BaseVenue implements Venue {
     this.deps.truth.tradesSent(this.name, symbol, ids);
   }
 
+  /** Earlier trades that went out again to a new subscriber (trade snapshots, `last_match`). */
+  protected tradesReplayedOut(symbol: string, ids: Iterable<number>): void {
+    this.deps.truth.tradesReplayed(this.name, symbol, ids);
+  }
+
   /** Sends one frame to one connection (acks, snapshots), counted in the ground truth when it carries data. */
   protected unicast(conn: SimConnection, frame: string, symbol?: string, kind?: string): void {
     if (conn.send(frame, symbol) && symbol && kind) this.deps.truth.sent(this.name, symbol, kind);

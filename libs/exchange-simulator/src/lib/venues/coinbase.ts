@@ -181,6 +181,7 @@ export class CoinbaseVenue extends BaseVenue {
     const last = this.lastMatch.get(inst.symbol);
     if (channel === 'matches' && last) {
       this.unicast(conn, this.matchFrame('last_match', inst, last), inst.symbol, 'last_match');
+      this.tradesReplayedOut(inst.symbol, [last.trade.id]);
     }
   }
 

@@ -182,7 +182,12 @@ export class KrakenVenue extends BaseVenue {
             'book_snapshot',
           );
       } else if (snapshot && channel === 'trade') {
-        this.unicast(conn, this.tradeFrame('snapshot', inst, this.recent.get(inst.symbol) ?? []), inst.symbol, 'trade_snapshot');
+        const recent = this.recent.get(inst.symbol) ?? [];
+        this.unicast(conn, this.tradeFrame('snapshot', inst, recent), inst.symbol, 'trade_snapshot');
+        this.tradesReplayedOut(
+          inst.symbol,
+          recent.map((r) => r.trade.id),
+        );
       } else if (snapshot) this.unicast(conn, this.tickerFrame('snapshot', inst, market), inst.symbol, 'ticker_snapshot');
     }
   }
