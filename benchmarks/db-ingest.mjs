@@ -50,7 +50,7 @@ const stream = `${id}_MD_TRADES`;
 const ingestSchema = `bench_${id}_ingest`;
 const querySchema = `bench_${id}_query`;
 const copySchema = `bench_${id}_copy`;
-const main = join(root, 'dist/apps/db-proxy/main.js');
+const main = process.env.BENCH_DB_PROXY_MAIN ?? join(root, 'dist/apps/db-proxy/main.js'); // override: A/B against another build
 
 const admin = new pg.Client({ connectionString: PG_URL });
 await admin.connect();

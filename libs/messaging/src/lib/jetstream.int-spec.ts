@@ -244,7 +244,11 @@ describe('JetStream helpers (real NATS, own namespace per test)', () => {
       for (const d of batch.items) committed.set(d.value.id, (committed.get(d.value.id) ?? 0) + 1);
     } });
     try {
-      await waitFor(() => committed.size === 1500, 20_000);
+      await waitFor(() => committed.size === 1500, 20_000).catch(async (err) => {
+        const info = await jsm.consumers.info(stream, 'aa');
+        const missing = Array.from({ length: 1500 }, (_, i) => String(i)).filter((id) => !committed.has(id));
+        throw new Error(`${(err as Error).message}; missing ${missing.length} (${missing.slice(0, 3).join(',')}…${missing.at(-1)}); floor ${info.ack_floor.stream_seq}, ack pending ${info.num_ack_pending}, pending ${info.num_pending}, redelivered ${info.num_redelivered}, waiting ${info.num_waiting}; stats ${JSON.stringify(consumer.stats)}`);
+      });
       await waitFor(async () => (await jsm.consumers.info(stream, 'aa')).ack_floor.stream_seq === 1501, 10_000);
     } finally {
       await consumer.stop();

@@ -424,6 +424,8 @@ export class BatchConsumer<T> {
         continue;
       }
       if (pulled.items.length === 0 && pulled.invalid.length === 0) {
+        // Idle: a committed batch whose ack waited for another holder is acked as soon as it may.
+        if (this.ackAll && this.tracker.candidate()) await this.ackCommitted();
         if (!this.options.fillWaitMs && !this.stopping) await this.sleep(this.options.idleWaitMs ?? 100);
         continue;
       }

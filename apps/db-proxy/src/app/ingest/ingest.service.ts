@@ -87,12 +87,12 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     const jsm = await (await this.nats.connection()).jetstreamManager();
     await ensureStream(jsm, tradesStreamSpec(this.subjects));
     const durable = this.config.INGEST_DURABLE;
-    // Ack-all: one acknowledgement per batch instead of one per trade (the consumer acks a batch
-    // only when nothing uncommitted is pending below it). A durable created earlier with explicit
-    // acks keeps them (the server cannot change an ack policy); both are equally safe.
+    // Explicit acks (one per trade). The consumer also supports AckPolicy.All (one ack per batch,
+    // measured cheaper), not adopted yet: see docs/db-proxy.md. A durable keeps the policy it was
+    // created with (the server cannot change it) and the consumer follows it.
     const info = await ensureConsumer(jsm, this.stream, {
       durable_name: durable,
-      ack_policy: AckPolicy.All,
+      ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       // A crashed replica's batch comes back after this; a live one extends it (see handle).
       ack_wait: this.config.INGEST_ACK_WAIT_MS * NS,
