@@ -230,8 +230,9 @@ function stop() {
     for (const s of servers) s.kill('SIGTERM');
     return Promise.all(servers.map(exited));
   };
+  // A service that does not finish its graceful shutdown in time is killed, never left behind.
   setTimeout(() => {
-    for (const s of servers) s.kill('SIGKILL');
+    for (const c of [...children, ...servers]) if (c.exitCode === null) c.kill('SIGKILL');
     process.exit(0);
   }, 12_000).unref();
   Promise.all(children.map(exited))
