@@ -42,7 +42,7 @@ export default [
   },
   {
     // Specs may use loosely typed JSON bodies.
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/spawn-service.ts', '**/service-contract.ts', '**/sim-client.ts'],
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.spec-helpers.ts', '**/spawn-service.ts', '**/service-contract.ts', '**/sim-client.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
@@ -50,7 +50,7 @@ export default [
     // only: no production bundle may contain them. libs/testing, the simulator library and the
     // simulator app relax this in their own eslint.config.mjs.
     files: ['**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/jest.config.*'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.spec-helpers.ts', '**/jest.config.*'],
     rules: {
       'no-restricted-imports': [
         'error',

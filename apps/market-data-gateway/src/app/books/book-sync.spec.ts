@@ -136,7 +136,7 @@ describe('BookSync with the Binance spot procedure (developers.binance.com, "How
     const h = harness();
     h.book.update(upd(5, 5));
     h.requests[0]?.reject(new Error('429'));
-    await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(() => h.requests.length === 2, 2000); // retried after a backoff
     expect(h.requests).toHaveLength(2);
     h.requests[1]?.resolve(snap(4, [['1', '1']], [['2', '1']]));
     await flush();
@@ -237,6 +237,7 @@ describe('BookSync hooks for WebSocket-snapshot venues (Kraken v2, OKX, Bybit)',
     await waitUntil(() => h.requests() === 2, 2000); // no snapshot: requested again
     h.book.snapshot(snap(20, ladder(2), [['200', '1']]));
     expect(h.book.state).toBe('live');
+    // Observing an absence: a window longer than the snapshot timeout, then no third request.
     await new Promise((r) => setTimeout(r, 80));
     expect(h.requests()).toBe(2); // the arrived snapshot closed the request: no timeout fired
     // Without the flag, an undefined answer closes the request and every buffered update asks again.

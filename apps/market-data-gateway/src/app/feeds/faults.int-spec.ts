@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 
+import { recordMarketData } from '../../testing/gateway.spec-helpers';
 import { AppModule } from '../app.module';
 import { GatewayConfigSchema } from '../market-data-gateway.config';
 import { replayCapture } from '../replay/replay';
@@ -164,17 +165,7 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
       venueOptions: { shutdownGraceMs: 4000, maxQueuedBytesPerConnection: 256 * 1024, ...(c.simOptions ? { [venue]: c.simOptions } : {}) },
     });
     nc = await connect({ servers: INFRA.natsUrl });
-    const sub = nc.subscribe(`${ns.subjectPrefix}md.>`);
-    void (async () => {
-      for await (const m of sub) {
-        const body = JSON.parse(new TextDecoder().decode(m.data));
-        const kind = m.subject.slice(ns.subjectPrefix.length).split('.')[1];
-        const map = kind === 'trade' ? trades : kind === 'l2' ? l2 : kind === 'status' ? statuses : undefined;
-        if (!map) continue;
-        if (!map.has(body.symbol)) map.set(body.symbol, []);
-        map.get(body.symbol)?.push(body);
-      }
-    })();
+    recordMarketData(nc, ns.subjectPrefix, { trades, l2, statuses });
     const prefix = venue.toUpperCase();
     const config = GatewayConfigSchema.parse({
       NATS_URL: INFRA.natsUrl,

@@ -1,22 +1,16 @@
 import { type Simulator, startSimulator } from '@cryptoscalp/exchange-simulator';
 import { type FeedStatus, type L2, type Trade } from '@cryptoscalp/messaging';
-import { type StartedService, startService } from '@cryptoscalp/platform';
+import type { StartedService } from '@cryptoscalp/platform';
 import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
 
 import { connect, type NatsConnection } from 'nats';
 
-import { AppModule } from '../../app.module';
-import { GatewayConfigSchema } from '../../market-data-gateway.config';
+import { json, recordMarketData, startGateway } from '../../../testing/gateway.spec-helpers';
 
 jest.setTimeout(180_000);
 
 const SYMBOLS = ['BTC-USDT', 'ETH-USDT'] as const;
 const DEPTH = 50;
-
-async function json(url: string, init?: RequestInit): Promise<any> {
-  const res = await fetch(url, init);
-  return { status: res.status, body: await res.json() };
-}
 
 /** Every delta continues the message before it, except right after a snapshot. */
 function chainBreaks(msgs: L2[]): number[] {
@@ -41,29 +35,13 @@ describe('market-data-gateway against the exchange simulator (Bybit v5 spot)', (
   beforeAll(async () => {
     sim = await startSimulator({ controlPort: 0, ports: { bybit: 0 }, venues: ['bybit'], symbols: [...SYMBOLS], rate: 40, seed: 23 });
     nc = await connect({ servers: INFRA.natsUrl });
-    const sub = nc.subscribe(`${ns.subjectPrefix}md.>`);
-    void (async () => {
-      for await (const m of sub) {
-        const body = JSON.parse(new TextDecoder().decode(m.data));
-        const kind = m.subject.slice(ns.subjectPrefix.length).split('.')[1];
-        const map = kind === 'trade' ? trades : kind === 'l2' ? l2 : kind === 'status' ? statuses : undefined;
-        if (!map) continue;
-        if (!map.has(body.symbol)) map.set(body.symbol, []);
-        map.get(body.symbol)?.push(body);
-      }
-    })();
-    const config = GatewayConfigSchema.parse({
-      NATS_URL: INFRA.natsUrl,
-      NATS_SUBJECT_PREFIX: ns.subjectPrefix,
-      INSTANCE_ID: `${ns.id}-gw`,
-      SHUTDOWN_DRAIN_MS: '0',
-      LOG_LEVEL: 'warn',
+    recordMarketData(nc, ns.subjectPrefix, { trades, l2, statuses });
+    gw = await startGateway(ns, {
       GATEWAY_FEEDS: `bybit:${SYMBOLS.join(',')}`,
       BYBIT_WS_URL: sim.endpoints.bybit.ws,
       BYBIT_REST_URL: sim.endpoints.bybit.rest,
       BYBIT_BOOK_DEPTH: String(DEPTH),
     });
-    gw = await startService(AppModule.forRoot(config), { logs: false, port: 0 });
   });
 
   afterAll(async () => {

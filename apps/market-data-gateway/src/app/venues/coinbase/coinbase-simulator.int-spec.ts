@@ -1,23 +1,17 @@
 import { type Simulator, startSimulator } from '@cryptoscalp/exchange-simulator';
 import { type FeedStatus, type L2, type Trade } from '@cryptoscalp/messaging';
-import { type StartedService, startService } from '@cryptoscalp/platform';
+import type { StartedService } from '@cryptoscalp/platform';
 import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
 
 import { connect, type NatsConnection } from 'nats';
 
-import { AppModule } from '../../app.module';
-import { GatewayConfigSchema } from '../../market-data-gateway.config';
+import { json, recordMarketData, startGateway } from '../../../testing/gateway.spec-helpers';
 import { VENUE_ADAPTERS } from '../venue-registry';
 import { CoinbaseAdapter } from './coinbase.adapter';
 
 jest.setTimeout(180_000);
 
 const SYMBOLS = ['BTC-USDT', 'ETH-USDT'] as const;
-
-async function json(url: string, init?: RequestInit): Promise<any> {
-  const res = await fetch(url, init);
-  return { status: res.status, body: await res.json() };
-}
 
 describe('market-data-gateway against the exchange simulator (Coinbase Exchange)', () => {
   const ns = testNamespace('gwcb');
@@ -33,31 +27,15 @@ describe('market-data-gateway against the exchange simulator (Coinbase Exchange)
   beforeAll(async () => {
     sim = await startSimulator({ controlPort: 0, ports: { coinbase: 0 }, venues: ['coinbase'], symbols: [...SYMBOLS], rate: 40, seed: 7 });
     nc = await connect({ servers: INFRA.natsUrl });
-    const sub = nc.subscribe(`${ns.subjectPrefix}md.>`);
-    void (async () => {
-      for await (const m of sub) {
-        const body = JSON.parse(new TextDecoder().decode(m.data));
-        const kind = m.subject.slice(ns.subjectPrefix.length).split('.')[1];
-        const map = kind === 'trade' ? trades : kind === 'l2' ? l2 : kind === 'status' ? statuses : undefined;
-        if (!map) continue;
-        if (!map.has(body.symbol)) map.set(body.symbol, []);
-        map.get(body.symbol)?.push(body);
-      }
-    })();
+    recordMarketData(nc, ns.subjectPrefix, { trades, l2, statuses });
     // Audits every second, of the whole book (level 2), so that a silently lost update is found quickly.
     VENUE_ADAPTERS.coinbase = () =>
       (adapter = new CoinbaseAdapter({ audit: { intervalMs: 1000, minSpacingMs: 200, graceMs: 500, level: 2 } }));
-    const config = GatewayConfigSchema.parse({
-      NATS_URL: INFRA.natsUrl,
-      NATS_SUBJECT_PREFIX: ns.subjectPrefix,
-      INSTANCE_ID: `${ns.id}-gw`,
-      SHUTDOWN_DRAIN_MS: '0',
-      LOG_LEVEL: 'warn',
+    gw = await startGateway(ns, {
       GATEWAY_FEEDS: `coinbase:${SYMBOLS.join(',')}`,
       COINBASE_WS_URL: sim.endpoints.coinbase.ws,
       COINBASE_REST_URL: sim.endpoints.coinbase.rest,
     });
-    gw = await startService(AppModule.forRoot(config), { logs: false, port: 0 });
   });
 
   afterAll(async () => {

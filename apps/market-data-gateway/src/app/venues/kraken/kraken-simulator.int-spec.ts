@@ -1,12 +1,11 @@
 import { RecordingClient, type Simulator, startSimulator } from '@cryptoscalp/exchange-simulator';
 import { type FeedStatus, type L2, type Trade } from '@cryptoscalp/messaging';
-import { type StartedService, startService } from '@cryptoscalp/platform';
+import type { StartedService } from '@cryptoscalp/platform';
 import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
 
 import { connect, type NatsConnection } from 'nats';
 
-import { AppModule } from '../../app.module';
-import { GatewayConfigSchema } from '../../market-data-gateway.config';
+import { json, recordMarketData, startGateway } from '../../../testing/gateway.spec-helpers';
 import type { SessionContext } from '../venue-adapter';
 import { krakenHarness } from './kraken-fixtures';
 
@@ -14,11 +13,6 @@ jest.setTimeout(120_000);
 
 const SYMBOLS = ['BTC-USD', 'ETH-USDT'] as const;
 const DEPTH = 25;
-
-async function json(url: string, init?: RequestInit): Promise<any> {
-  const res = await fetch(url, init);
-  return { status: res.status, body: await res.json() };
-}
 
 describe('market-data-gateway against the exchange simulator (Kraken WebSocket v2)', () => {
   const ns = testNamespace('gwkr');
@@ -32,23 +26,8 @@ describe('market-data-gateway against the exchange simulator (Kraken WebSocket v
   beforeAll(async () => {
     sim = await startSimulator({ controlPort: 0, ports: { kraken: 0 }, venues: ['kraken'], symbols: [...SYMBOLS], rate: 40, seed: 17 });
     nc = await connect({ servers: INFRA.natsUrl });
-    const sub = nc.subscribe(`${ns.subjectPrefix}md.>`);
-    void (async () => {
-      for await (const m of sub) {
-        const body = JSON.parse(new TextDecoder().decode(m.data));
-        const kind = m.subject.slice(ns.subjectPrefix.length).split('.')[1];
-        const map = kind === 'trade' ? trades : kind === 'l2' ? l2 : kind === 'status' ? statuses : undefined;
-        if (!map) continue;
-        if (!map.has(body.symbol)) map.set(body.symbol, []);
-        map.get(body.symbol)?.push(body);
-      }
-    })();
-    const config = GatewayConfigSchema.parse({
-      NATS_URL: INFRA.natsUrl,
-      NATS_SUBJECT_PREFIX: ns.subjectPrefix,
-      INSTANCE_ID: `${ns.id}-gw`,
-      SHUTDOWN_DRAIN_MS: '0',
-      LOG_LEVEL: 'warn',
+    recordMarketData(nc, ns.subjectPrefix, { trades, l2, statuses });
+    gw = await startGateway(ns, {
       GATEWAY_FEEDS: `kraken:${SYMBOLS.join(',')}`,
       // Short enough that a silent market would kill the connection if heartbeats did not count.
       GATEWAY_CONNECTION_STALE_MS: '3000',
@@ -56,7 +35,6 @@ describe('market-data-gateway against the exchange simulator (Kraken WebSocket v
       KRAKEN_REST_URL: sim.endpoints.kraken.rest,
       KRAKEN_BOOK_DEPTH: String(DEPTH),
     });
-    gw = await startService(AppModule.forRoot(config), { logs: false, port: 0 });
   });
 
   afterAll(async () => {
