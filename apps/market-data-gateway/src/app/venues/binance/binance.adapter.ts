@@ -2,9 +2,9 @@ import { instrumentFromSteps } from '@cryptoscalp/market';
 
 import type { BookHandle, BookOptions } from '../../books/book.types';
 import type { RestClient } from '../../rest/rest.types';
+import { RecordedSymbols } from '../recorded-symbols';
 import type {
   CarriedSymbol,
-  Channel,
   ConnectionPlan,
   RecordedSymbol,
   ResolvedSymbols,
@@ -139,17 +139,15 @@ export class BinanceAdapter implements VenueAdapter {
         // not a request
       }
     }
-    const out = new Map<string, Set<Channel>>();
+    const out = new RecordedSymbols();
     for (const s of streams) {
       const [sym, kind] = s.split('@');
-      const channel: Channel | undefined =
-        kind === 'depth' ? 'l2' : kind === 'bookTicker' ? 'l1' : kind === 'trade' || kind === 'aggTrade' ? 'trades' : undefined;
-      if (!sym || !channel) continue;
-      const native = sym.toUpperCase();
-      if (!out.has(native)) out.set(native, new Set());
-      out.get(native)?.add(channel);
+      out.add(
+        sym?.toUpperCase(),
+        kind === 'depth' ? 'l2' : kind === 'bookTicker' ? 'l1' : kind === 'trade' || kind === 'aggTrade' ? 'trades' : undefined,
+      );
     }
-    return [...out].map(([native, channels]) => ({ native, channels: [...channels] }));
+    return out.list();
   }
 }
 

@@ -1,7 +1,7 @@
 import type { RestClient } from '../../rest/rest.types';
+import { RecordedSymbols, sentObject } from '../recorded-symbols';
 import type {
   CarriedSymbol,
-  Channel,
   ConnectionPlan,
   RecordedSymbol,
   ResolvedSymbols,
@@ -123,26 +123,16 @@ export class BybitAdapter implements VenueAdapter {
   }
 
   recordedSymbols(_url: string, sent: readonly string[]): RecordedSymbol[] {
-    const out = new Map<string, Set<Channel>>();
+    const out = new RecordedSymbols();
     for (const frame of sent) {
-      let m: { op?: unknown; args?: unknown };
-      try {
-        m = JSON.parse(frame) as { op?: unknown; args?: unknown };
-      } catch {
-        continue;
-      }
-      if (m.op !== 'subscribe' || !Array.isArray(m.args)) continue;
-      for (const a of m.args) {
+      const m = sentObject(frame);
+      if (m?.['op'] !== 'subscribe' || !Array.isArray(m['args'])) continue;
+      for (const a of m['args']) {
         const t = typeof a === 'string' ? parseTopic(a) : undefined;
-        if (!t) continue;
-        const channel: Channel | undefined =
-          t.kind === 'publicTrade' ? 'trades' : t.kind === 'orderbook' ? (t.depth === 1 ? 'l1' : 'l2') : undefined;
-        if (!channel) continue;
-        if (!out.has(t.native)) out.set(t.native, new Set());
-        out.get(t.native)?.add(channel);
+        if (t) out.add(t.native, t.kind === 'publicTrade' ? 'trades' : t.kind === 'orderbook' ? (t.depth === 1 ? 'l1' : 'l2') : undefined);
       }
     }
-    return [...out].map(([native, channels]) => ({ native, channels: [...channels] }));
+    return out.list();
   }
 }
 

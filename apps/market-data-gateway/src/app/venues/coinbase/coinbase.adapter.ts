@@ -1,9 +1,9 @@
 import { instrumentFromSteps } from '@cryptoscalp/market';
 
 import type { RestClient } from '../../rest/rest.types';
+import { RecordedSymbols, sentObject } from '../recorded-symbols';
 import type {
   CarriedSymbol,
-  Channel,
   ConnectionPlan,
   RecordedSymbol,
   ResolvedSymbols,
@@ -184,24 +184,14 @@ export class CoinbaseAdapter implements VenueAdapter {
   }
 
   recordedSymbols(_url: string, sent: readonly string[]): RecordedSymbol[] {
-    const out = new Map<string, Set<Channel>>();
-    const add = (product: unknown, name: unknown) => {
-      const channel: Channel | undefined =
-        name === 'level2' || name === 'level2_batch' ? 'l2' : name === 'matches' ? 'trades' : name === 'ticker' ? 'l1' : undefined;
-      if (typeof product !== 'string' || !channel) return;
-      if (!out.has(product)) out.set(product, new Set());
-      out.get(product)?.add(channel);
-    };
+    const out = new RecordedSymbols();
+    const add = (product: unknown, name: unknown) =>
+      out.add(product, name === 'level2' || name === 'level2_batch' ? 'l2' : name === 'matches' ? 'trades' : name === 'ticker' ? 'l1' : undefined);
     for (const frame of sent) {
-      let m: { type?: unknown; product_ids?: unknown; channels?: unknown };
-      try {
-        m = JSON.parse(frame) as typeof m;
-      } catch {
-        continue;
-      }
-      if (m?.type !== 'subscribe' || !Array.isArray(m.channels)) continue;
-      const products = Array.isArray(m.product_ids) ? m.product_ids : [];
-      for (const c of m.channels as unknown[]) {
+      const m = sentObject(frame);
+      if (m?.['type'] !== 'subscribe' || !Array.isArray(m['channels'])) continue;
+      const products = Array.isArray(m['product_ids']) ? m['product_ids'] : [];
+      for (const c of m['channels'] as unknown[]) {
         if (typeof c === 'string') for (const p of products) add(p, c);
         else if (c && typeof c === 'object') {
           const o = c as { name?: unknown; product_ids?: unknown };
@@ -209,6 +199,6 @@ export class CoinbaseAdapter implements VenueAdapter {
         }
       }
     }
-    return [...out].map(([native, channels]) => ({ native, channels: [...channels] }));
+    return out.list();
   }
 }

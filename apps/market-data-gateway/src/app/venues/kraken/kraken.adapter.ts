@@ -1,4 +1,5 @@
 import type { RestClient } from '../../rest/rest.types';
+import { RecordedSymbols, sentObject } from '../recorded-symbols';
 import type {
   CarriedSymbol,
   Channel,
@@ -95,33 +96,19 @@ export class KrakenAdapter implements VenueAdapter {
   }
 
   recordedSymbols(_url: string, sent: readonly string[]): RecordedSymbol[] {
-    const out = new Map<string, Set<Channel>>();
+    const out = new RecordedSymbols();
     const add = (natives: unknown, name: unknown) => {
       const channel: Channel | undefined = name === 'book' ? 'l2' : name === 'trade' ? 'trades' : name === 'ticker' ? 'l1' : undefined;
-      if (!channel || !Array.isArray(natives)) return;
-      for (const n of natives) {
-        if (typeof n !== 'string') continue;
-        if (!out.has(n)) out.set(n, new Set());
-        out.get(n)?.add(channel);
-      }
+      if (Array.isArray(natives)) for (const n of natives) out.add(n, channel);
     };
     for (const frame of sent) {
-      let m: {
-        event?: unknown;
-        pair?: unknown;
-        subscription?: { name?: unknown };
-        method?: unknown;
-        params?: { channel?: unknown; symbol?: unknown };
-      };
-      try {
-        m = JSON.parse(frame) as typeof m;
-      } catch {
-        continue;
-      }
-      if (!m || typeof m !== 'object') continue;
+      const m = sentObject(frame) as
+        | { event?: unknown; pair?: unknown; subscription?: { name?: unknown }; method?: unknown; params?: { channel?: unknown; symbol?: unknown } }
+        | undefined;
+      if (!m) continue;
       if (m.event === 'subscribe') add(m.pair, m.subscription?.name); // v1
       if (m.method === 'subscribe') add(m.params?.symbol, m.params?.channel); // v2
     }
-    return [...out].map(([native, channels]) => ({ native, channels: [...channels] }));
+    return out.list();
   }
 }

@@ -1,6 +1,7 @@
 import { instrumentFromSteps } from '@cryptoscalp/market';
 
 import type { RestClient } from '../../rest/rest.types';
+import { RecordedSymbols, sentObject } from '../recorded-symbols';
 import type {
   CarriedSymbol,
   Channel,
@@ -118,30 +119,19 @@ export class OkxAdapter implements VenueAdapter {
   }
 
   recordedSymbols(_url: string, sent: readonly string[]): RecordedSymbol[] {
-    const out = new Map<string, Set<Channel>>();
+    const out = new RecordedSymbols();
     for (const frame of sent) {
-      let m: { op?: unknown; args?: unknown };
-      try {
-        m = JSON.parse(frame) as { op?: unknown; args?: unknown };
-      } catch {
-        continue; // "ping"
-      }
-      if (m.op !== 'subscribe' || !Array.isArray(m.args)) continue;
-      for (const a of m.args as { channel?: unknown; instId?: unknown }[]) {
-        if (typeof a?.instId !== 'string' || typeof a.channel !== 'string') continue;
-        const channel: Channel | undefined = OKX_BOOK_CHANNELS.has(a.channel)
-          ? 'l2'
-          : a.channel === 'bbo-tbt'
-            ? 'l1'
-            : a.channel === 'trades'
-              ? 'trades'
-              : undefined;
-        if (!channel) continue;
-        if (!out.has(a.instId)) out.set(a.instId, new Set());
-        out.get(a.instId)?.add(channel);
+      const m = sentObject(frame); // undefined for "ping"
+      if (m?.['op'] !== 'subscribe' || !Array.isArray(m['args'])) continue;
+      for (const a of m['args'] as { channel?: unknown; instId?: unknown }[]) {
+        if (typeof a?.channel !== 'string') continue;
+        out.add(
+          a.instId,
+          OKX_BOOK_CHANNELS.has(a.channel) ? 'l2' : a.channel === 'bbo-tbt' ? 'l1' : a.channel === 'trades' ? 'trades' : undefined,
+        );
       }
     }
-    return [...out].map(([native, channels]) => ({ native, channels: [...channels] }));
+    return out.list();
   }
 }
 
