@@ -209,14 +209,10 @@ export interface Delivery<T> {
  */
 export class JsBatch<T> {
   private readonly settled = new Set<JsMsg>();
-  /** @internal deliveries nak'd by the handler (under ack-all they stay pending on the server). */
+  /** @internal deliveries nak'd by the handler. */
   readonly nakd = new Set<JsMsg>();
 
-  constructor(
-    readonly items: Delivery<T>[],
-    /** @internal under AckPolicy.All a message is never acked or terminated on its own (that acks every lower sequence). */
-    private readonly ackAll = false,
-  ) {}
+  constructor(readonly items: Delivery<T>[]) {}
 
   /** Redeliver this one later. */
   nak(item: Delivery<T>, delayMs?: number): void {
@@ -225,91 +221,19 @@ export class JsBatch<T> {
     item.msg.nak(delayMs);
   }
 
-  /** Never redeliver this one (poison message). Under ack-all it is acknowledged with the batch. */
+  /** Never redeliver this one (poison message). */
   term(item: Delivery<T>): void {
     this.settled.add(item.msg);
-    if (!this.ackAll) item.msg.term();
+    item.msg.term();
   }
 
   /** @internal explicit acks: ack (or nak) every unsettled delivery. */
   finish(ok: boolean, nakDelayMs: number): void {
     for (const { msg } of this.items) {
       if (this.settled.has(msg)) continue;
-      if (ok) {
-        if (!this.ackAll) msg.ack();
-      } else msg.nak(nakDelayMs);
+      if (ok) msg.ack();
+      else msg.nak(nakDelayMs);
     }
-  }
-}
-
-/**
- * Which messages may be covered by one AckPolicy.All acknowledgement. Acking stream sequence S
- * acknowledges every pending message at or below S, whoever holds it, so S is acked only when
- * every message at or below S that is still pending on the server was committed here: either
- * the sequences from the server's ack floor up to S are all committed here, or (read from the
- * server) every pending message of the durable is one this client holds, none of them
- * uncommitted at or below S. A crashed predecessor's or another replica's uncommitted batch
- * below S therefore blocks the ack until it is acked by its holder or redelivered and committed here.
- */
-export class AckAllTracker {
-  /** Stream sequences delivered here and not acked yet → the message (null while not committed). */
-  private readonly held = new Map<number, JsMsg | null>();
-  /** Highest stream sequence known acknowledged on the server. */
-  floor = 0;
-
-  /** Delivered here (in a pulled batch, before its handler ran). */
-  delivered(msg: JsMsg): void {
-    const seq = msg.info.streamSequence;
-    if (seq > this.floor) this.held.set(seq, null);
-  }
-
-  /** Committed (or terminated: acknowledged with the rest). */
-  committed(msg: JsMsg): void {
-    const seq = msg.info.streamSequence;
-    if (seq > this.floor) this.held.set(seq, msg);
-    else this.held.delete(seq);
-  }
-
-  /** Given back to the server (nak): no longer held here, pending there. */
-  released(msg: JsMsg): void {
-    this.held.delete(msg.info.streamSequence);
-  }
-
-  get size(): number {
-    return this.held.size;
-  }
-
-  /** The highest committed message with no uncommitted one held at or below it. */
-  candidate(): JsMsg | undefined {
-    let lowestOpen = Infinity;
-    for (const [seq, m] of this.held) if (m === null && seq < lowestOpen) lowestOpen = seq;
-    let best: JsMsg | undefined;
-    let bestSeq = this.floor;
-    for (const [seq, m] of this.held) {
-      if (m !== null && seq < lowestOpen && seq > bestSeq) {
-        best = m;
-        bestSeq = seq;
-      }
-    }
-    return best;
-  }
-
-  /** Every sequence from the floor up to `seq` committed here. */
-  contiguous(seq: number): boolean {
-    if (seq - this.floor > this.held.size) return false;
-    for (let s = this.floor + 1; s <= seq; s++) if (!this.held.get(s)) return false;
-    return true;
-  }
-
-  /** `msg` was acked: it and everything below is done on the server. */
-  acked(msg: JsMsg): void {
-    this.advance(msg.info.streamSequence);
-  }
-
-  /** The server's ack floor is (at least) `seq`: everything at or below is done there. */
-  advance(seq: number): void {
-    if (seq > this.floor) this.floor = seq;
-    for (const s of this.held.keys()) if (s <= this.floor) this.held.delete(s);
   }
 }
 
@@ -350,10 +274,6 @@ export interface BatchConsumerStats {
   nakBatches: number;
   invalid: number;
   redelivered: number;
-  /** Acknowledgements sent (one per message with explicit acks; at most one per batch with ack-all). */
-  acks: number;
-  /** Batches whose ack-all had to wait for a lower sequence held elsewhere (consumer info read). */
-  ackWaits: number;
   /** Most batches held in memory at once (handler's + prefetched). */
   maxBatchesHeld: number;
 }
@@ -368,19 +288,18 @@ interface Pulled<T> {
  * A durable pull consumer loop: pulls at most `batch` messages, decodes them (undecodable ones
  * are terminated and counted), hands them to the handler, and acks after it resolves. Without
  * `prefetch` it pulls nothing while the handler runs (a slow caller holds one batch); with it,
- * one more batch waits decoded. The ack mode follows the durable's `ack_policy` (read once):
- * explicit acks every message; `all` acks one message per batch when that is safe (`AckAllTracker`).
+ * one more batch waits decoded. Acknowledgements are explicit, one per message, after the handler
+ * resolved; a durable with another `ack_policy` is refused (logged) rather than guessed at.
  * Survives outages and connection rebuilds (it asks the connector every round).
  */
 export class BatchConsumer<T> {
-  readonly stats: BatchConsumerStats = { batches: 0, acked: 0, nakBatches: 0, invalid: 0, redelivered: 0, acks: 0, ackWaits: 0, maxBatchesHeld: 0 };
+  readonly stats: BatchConsumerStats = { batches: 0, acked: 0, nakBatches: 0, invalid: 0, redelivered: 0, maxBatchesHeld: 0 };
   readonly done: Promise<void>;
   private stopping = false;
   private wake: (() => void) | undefined;
   private readonly decoder: Decoder<T>;
   private readonly log: RateLimitedLog;
-  private ackAll: boolean | undefined;
-  private readonly tracker = new AckAllTracker();
+  private policyChecked = false;
   private held = 0;
 
   constructor(
@@ -390,11 +309,6 @@ export class BatchConsumer<T> {
     this.decoder = options.decoder ?? (options.schema ? zodDecoder(options.schema) : (rawBytes as unknown as Decoder<T>));
     this.log = new RateLimitedLog(options.logger ?? stderrLogger);
     this.done = this.run();
-  }
-
-  /** True when the durable acknowledges with AckPolicy.All (known after the first pull). */
-  get ackAllMode(): boolean | undefined {
-    return this.ackAll;
   }
 
   /** Stops after the batch in progress (which is acked or nak'd as usual); a prefetched batch is nak'd at once. */
@@ -424,8 +338,6 @@ export class BatchConsumer<T> {
         continue;
       }
       if (pulled.items.length === 0 && pulled.invalid.length === 0) {
-        // Idle: a committed batch whose ack waited for another holder is acked as soon as it may.
-        if (this.ackAll && this.tracker.candidate()) await this.ackCommitted();
         if (!this.options.fillWaitMs && !this.stopping) await this.sleep(this.options.idleWaitMs ?? 100);
         continue;
       }
@@ -451,10 +363,12 @@ export class BatchConsumer<T> {
     let timer: NodeJS.Timeout | undefined;
     try {
       const nc = await this.nats.connection();
-      if (this.ackAll === undefined) {
+      if (!this.policyChecked) {
         const info = await (await nc.jetstreamManager()).consumers.info(stream, durable);
-        this.ackAll = info.config.ack_policy === AckPolicy.All;
-        this.tracker.advance(info.ack_floor.stream_seq);
+        if (info.config.ack_policy !== AckPolicy.Explicit) {
+          throw new Error(`durable ${durable} has ack_policy ${info.config.ack_policy}: consumeBatches needs explicit acks`);
+        }
+        this.policyChecked = true;
       }
       const iter = nc.jetstream().fetch(stream, durable, {
         batch: this.options.batch ?? 100,
@@ -479,12 +393,11 @@ export class BatchConsumer<T> {
     const invalid: JsMsg[] = [];
     for (const msg of msgs) {
       if (msg.info.redelivered) this.stats.redelivered++;
-      if (this.ackAll) this.tracker.delivered(msg);
       try {
         items.push({ value: this.decoder.decode(msg.data, msg.subject), msg });
       } catch (err) {
         this.stats.invalid++;
-        this.log.warn(() => `${this.ackAll ? 'acknowledged (dropped)' : 'terminated'} invalid message on ${msg.subject}: ${sample((err as Error).message)}`);
+        this.log.warn(() => `terminated invalid message on ${msg.subject}: ${sample((err as Error).message)}`);
         invalid.push(msg);
       }
     }
@@ -494,19 +407,15 @@ export class BatchConsumer<T> {
 
   /** A batch not handed to the handler (stopping): back to the server at once. */
   private giveBack(pulled: Pulled<T>): void {
-    for (const { msg } of pulled.items) {
-      msg.nak();
-      if (this.ackAll) this.tracker.released(msg);
-    }
-    for (const msg of pulled.invalid) if (!this.ackAll) msg.term();
+    for (const { msg } of pulled.items) msg.nak();
+    for (const msg of pulled.invalid) msg.term();
     this.held--;
   }
 
   private async process(pulled: Pulled<T>): Promise<void> {
     const { items, invalid } = pulled;
-    const ackAll = this.ackAll === true;
     let ok = true;
-    const batch = new JsBatch(items, ackAll);
+    const batch = new JsBatch(items);
     if (items.length > 0) {
       this.stats.batches++;
       try {
@@ -520,48 +429,12 @@ export class BatchConsumer<T> {
     this.held--;
     batch.finish(ok, this.options.nakDelayMs ?? 1000);
     if (ok) this.stats.acked += items.length - batch.nakd.size;
-    if (!ackAll) {
-      for (const msg of invalid) msg.term();
-      if (ok) this.stats.acks += items.length - batch.nakd.size;
-    } else {
-      for (const { msg } of items) {
-        if (!ok || batch.nakd.has(msg)) this.tracker.released(msg);
-        else this.tracker.committed(msg);
-      }
-      for (const msg of invalid) this.tracker.committed(msg);
-      await this.ackCommitted();
-    }
+    for (const msg of invalid) msg.term();
     // Acks are fire-and-forget; one flush per batch makes sure the server has them.
     await this.nats
       .connection()
       .then((nc) => nc.flush())
       .catch(() => undefined);
-  }
-
-  /** Ack-all: acknowledge the highest committed message when nothing uncommitted is pending at or below it. */
-  private async ackCommitted(): Promise<void> {
-    const msg = this.tracker.candidate();
-    if (!msg) return;
-    const seq = msg.info.streamSequence;
-    if (!this.tracker.contiguous(seq)) {
-      // Something below is held elsewhere (a crashed predecessor, another replica) or was
-      // acknowledged by someone else: ask the server.
-      this.stats.ackWaits++;
-      try {
-        const nc = await this.nats.connection();
-        const info = await (await nc.jetstreamManager()).consumers.info(this.options.stream, this.options.durable);
-        this.tracker.advance(info.ack_floor.stream_seq);
-        if (seq <= this.tracker.floor) return; // already acknowledged on the server
-        // Every pending message is one held here (none of them uncommitted at or below seq).
-        const onlyOurs = info.num_ack_pending === this.tracker.size;
-        if (!onlyOurs && !this.tracker.contiguous(seq)) return; // wait: committed here, acked later
-      } catch {
-        return; // not now; the next batch tries again
-      }
-    }
-    msg.ack();
-    this.stats.acks++;
-    this.tracker.acked(msg);
   }
 }
 

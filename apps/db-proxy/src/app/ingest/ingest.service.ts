@@ -87,9 +87,8 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     const jsm = await (await this.nats.connection()).jetstreamManager();
     await ensureStream(jsm, tradesStreamSpec(this.subjects));
     const durable = this.config.INGEST_DURABLE;
-    // Explicit acks (one per trade). The consumer also supports AckPolicy.All (one ack per batch,
-    // measured cheaper), not adopted yet: see docs/db-proxy.md. A durable keeps the policy it was
-    // created with (the server cannot change it) and the consumer follows it.
+    // Explicit acks, one per trade, each after its batch committed (consumeBatches refuses other
+    // ack policies; the server cannot change a durable's policy).
     const info = await ensureConsumer(jsm, this.stream, {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
