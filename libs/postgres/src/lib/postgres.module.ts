@@ -34,7 +34,15 @@ export class PostgresLifecycle implements OnApplicationBootstrap, OnApplicationS
  */
 @Module({})
 export class PostgresModule {
-  static forRoot(config: PostgresConfig, applicationName: string): DynamicModule {
+  /**
+   * `migrations` (with their own `migrationsTableName`) are registered on the DataSource for the
+   * service to run once the connector is ready (`dataSource.runMigrations()`).
+   */
+  static forRoot(
+    config: PostgresConfig,
+    applicationName: string,
+    extra: { migrations?: (new () => unknown)[]; migrationsTableName?: string } = {},
+  ): DynamicModule {
     return {
       module: PostgresModule,
       global: true,
@@ -53,6 +61,8 @@ export class PostgresModule {
           // Initialised by PostgresConnector in the background.
           manualInitialization: true,
           autoLoadEntities: true,
+          ...(extra.migrations ? { migrations: extra.migrations } : {}),
+          ...(extra.migrationsTableName ? { migrationsTableName: extra.migrationsTableName } : {}),
           synchronize: false,
         }),
       ],

@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { SILENCE_STORE } from '../alerting/alerting.constants';
 import { HISTORY_OPTIONS, type HistoryOptions } from './history.constants';
 import { HistoryService } from './history.service';
+import { MonitorHistory1767225600000 } from './migrations/1767225600000-monitor-history';
 import { PostgresSilenceStore } from './postgres-silence.store';
 import { RollupEntity } from './rollup.entity';
 import { SilenceEntity } from './silence.entity';
@@ -17,7 +18,9 @@ export class HistoryModule {
     return {
       module: HistoryModule,
       global: true,
-      imports: [PostgresModule.forRoot(postgres, applicationName), TypeOrmModule.forFeature([RollupEntity, SilenceEntity])],
+      imports: [
+        PostgresModule.forRoot(postgres, applicationName, { migrations: [MonitorHistory1767225600000], migrationsTableName: 'monitor_migrations' }),
+        TypeOrmModule.forFeature([RollupEntity, SilenceEntity])],
       providers: [{ provide: HISTORY_OPTIONS, useValue: options }, HistoryService, PostgresSilenceStore, { provide: SILENCE_STORE, useExisting: PostgresSilenceStore }],
       exports: [HistoryService, SILENCE_STORE],
     };

@@ -6,7 +6,6 @@ import { DataSource } from 'typeorm';
 
 import { AggregationService } from '../aggregation/aggregation.service';
 import { HISTORY_OPTIONS, type HistoryOptions, UPTIME_WINDOWS, type UptimeReport, type UptimeWindow } from './history.constants';
-import { MonitorHistory1767225600000 } from './migrations/1767225600000-monitor-history';
 import { RollupAccumulator,type RollupDelta } from './rollup-accumulator';
 
 const DAY = 86_400_000;
@@ -35,8 +34,6 @@ export class HistoryService implements OnApplicationBootstrap, OnApplicationShut
     metrics: MetricsRegistry,
     @Inject(HISTORY_OPTIONS) private readonly options: HistoryOptions,
   ) {
-    // Before the connector initialises the DataSource (on bootstrap): our migrations, our table.
-    dataSource.setOptions({ migrations: [MonitorHistory1767225600000], migrationsTableName: 'monitor_migrations' });
     this.flushes = metrics.counter('monitor_history_flushes_total', 'History flushes to Postgres by outcome', ['outcome']);
   }
 
