@@ -212,9 +212,14 @@ describe('JetStream helpers (real NATS, own namespace per test)', () => {
     const consumer = consumeBatches(nats, { stream, durable: 'ord', schema: TradeSchema, batch: 40, prefetch: true, idleWaitMs: 10, logger: quiet, handler: async (batch: JsBatch<Trade>) => {
       if (++running > 1) violations.push('two handlers at once');
       const first = batch.items[0]?.msg.info.streamSequence ?? 0;
-      const info = await jsm.consumers.info(stream, 'ord');
-      // Everything before this batch is acknowledged (previous commits), nothing of this batch yet.
-      if (info.ack_floor.stream_seq !== first - 1) violations.push(`floor ${info.ack_floor.stream_seq} at batch starting ${first}`);
+      // Everything before this batch is acknowledged (previous commits; the server applies acks
+      // asynchronously, so its floor may trail for a moment), nothing of this batch yet.
+      let floor = (await jsm.consumers.info(stream, 'ord')).ack_floor.stream_seq;
+      for (const deadline = Date.now() + 3000; floor < first - 1 && Date.now() < deadline; ) {
+        await new Promise((r) => setTimeout(r, 10));
+        floor = (await jsm.consumers.info(stream, 'ord')).ack_floor.stream_seq;
+      }
+      if (floor !== first - 1) violations.push(`floor ${floor} at batch starting ${first}`);
       await new Promise((r) => setTimeout(r, 5)); // "commit"
       for (const d of batch.items) seen.push(d.msg.info.streamSequence);
       running--;
