@@ -139,6 +139,7 @@ describe('PlatformModule (in process, real NATS)', () => {
   it('an open critical breaker makes readiness fail and publishes a breaker event', async () => {
     await waitFor(async () => (await fetch(`${svc.url}/health/readiness`)).status === 200);
     const events = nc.subscribe(`${ns.subjectPrefix}svc.event.spec-service.breaker`, { max: 1 });
+    await nc.flush(); // the subscription is on the server before the event can be published
     const { policy } = svc.app.get(Trippable);
     for (let i = 0; i < 2; i++) await policy.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
     for await (const m of events) {

@@ -146,7 +146,8 @@ describe('cache-service through a Redis outage (private redis-server)', () => {
     const metrics = await waitFor(async () => {
       const text = (await cache.get('/metrics')).body as string;
       const m = /cs_cache_writes_dropped_total\{kind="trade"[^}]*\} (\d+)/.exec(text);
-      return m && Number(m[1]) >= 300 && text;
+      const opened = /cs_circuit_breaker_transitions_total\{breaker="redis",state="open"[^}]*\} [1-9]/.test(text);
+      return m && Number(m[1]) >= 300 && opened && text;
     });
     expect(metrics).toMatch(/cs_cache_redis_connected\{[^}]*\} 0/);
     expect(metrics).toMatch(/cs_circuit_breaker_transitions_total\{breaker="redis",state="open"[^}]*\} [1-9]/);
