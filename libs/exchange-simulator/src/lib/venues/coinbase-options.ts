@@ -7,9 +7,11 @@ export interface CoinbaseOptions {
   subscribeTimeoutMs: number;
   /** `level2_batch` cadence ("batches level2 messages every 0.05 seconds"). */
   batchMs: number;
+  /** Trades per product kept for `GET /products/<id>/trades` (the newest; older ones are no longer served). */
+  tradeHistory: number;
 }
 
-export const COINBASE_DEFAULTS: CoinbaseOptions = { subscribeTimeoutMs: 5000, batchMs: 50 };
+export const COINBASE_DEFAULTS: CoinbaseOptions = { subscribeTimeoutMs: 5000, batchMs: 50, tradeHistory: 100_000 };
 
 /** The feed's answer to an unauthenticated `level2` (also `level3`, `full`) subscription. */
 export const AUTH_REQUIRED_REASON =

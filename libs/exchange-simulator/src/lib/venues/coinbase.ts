@@ -7,6 +7,8 @@ import type { MarketEvent, SimTrade, SyntheticMarket } from '../market/market';
 import { BaseVenue } from './base-venue';
 import { AUTH_REQUIRED_REASON, COINBASE_DEFAULTS, type CoinbaseOptions, syntheticUuid } from './coinbase-options';
 import { productBook } from './coinbase-rest';
+import { tradesPage, tradesQuery, TradeTape } from './coinbase-trades';
+import { withRestFaults } from './rest-faults';
 import type { SimConnection } from './sim-connection';
 import { sendJson, type VenueDeps } from './venue';
 
@@ -37,6 +39,8 @@ export class CoinbaseVenue extends BaseVenue {
   /** symbol → changes collected for the next level2_batch frame (final size per side and price). */
   private readonly batches = new Map<string, Map<string, LevelChange>>();
   private readonly lastMatch = new Map<string, LastMatch>();
+  /** symbol → the trades its market made, for `GET /products/<id>/trades`. */
+  private readonly tapes = new Map<string, TradeTape>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(deps: VenueDeps) {
@@ -77,11 +81,12 @@ export class CoinbaseVenue extends BaseVenue {
       );
       return true;
     }
-    const m = /^\/products\/([^/]+)\/book$/.exec(url.pathname);
+    const m = /^\/products\/([^/]+)\/(book|trades)$/.exec(url.pathname);
     if (!m) return false;
     const product = m[1] as string;
     const inst = this.deps.instruments.find((i) => this.native(i) === product.toUpperCase());
     if (!inst) return (sendJson(res, 404, { message: 'NotFound' }), true);
+    if (m[2] === 'trades') return (this.serveTrades(res, inst, url), true);
     const raw = url.searchParams.get('level') ?? '1';
     if (!['1', '2', '3'].includes(raw)) return (sendJson(res, 400, { message: 'Invalid level' }), true);
     this.serveSnapshot(
@@ -91,6 +96,33 @@ export class CoinbaseVenue extends BaseVenue {
       (market) => productBook(this.native(inst), inst, market, Number(raw) as 1 | 2 | 3),
     );
     return true;
+  }
+
+  /**
+   * `GET /products/<id>/trades`: the trades the market made, newest first, paginated with
+   * `before`/`after` (trade ids) and `CB-BEFORE`/`CB-AFTER`; the REST faults apply. Trades served
+   * count as sent in the ground truth (they went out to a client).
+   */
+  private serveTrades(res: ServerResponse, inst: Instrument, url: URL): void {
+    const q = tradesQuery(url.searchParams);
+    if (typeof q === 'string') return sendJson(res, 400, { message: q });
+    withRestFaults(
+      this.deps.faults,
+      this.name,
+      inst.symbol,
+      res,
+      () => {
+        const page = tradesPage(this.tapes.get(inst.symbol) ?? new TradeTape(1), inst, q);
+        sendJson(res, 200, page.body, page.headers);
+        this.deps.truth.sent(this.name, inst.symbol, 'rest_trades');
+        if (page.body.length)
+          this.tradesReplayedOut(
+            inst.symbol,
+            page.body.map((t) => t.trade_id),
+          );
+      },
+      (status) => ({ message: status === 429 ? 'Public rate limit exceeded' : 'Forbidden' }),
+    );
   }
 
   /** The feed disconnects a client that has not subscribed within 5 s. */
@@ -256,6 +288,9 @@ export class CoinbaseVenue extends BaseVenue {
     this.deps.truth.trade(this.name, symbol, t.id);
     const last: LastMatch = { trade: t, sequence: market.seq, time: new Date().toISOString() };
     this.lastMatch.set(symbol, last);
+    let tape = this.tapes.get(symbol);
+    if (!tape) this.tapes.set(symbol, (tape = new TradeTape(this.rules.tradeHistory)));
+    tape.record(t, last.time);
     this.broadcast(`matches|${symbol}`, symbol, 'match', () => this.matchFrame('match', inst, last));
     this.broadcast(`ticker|${symbol}`, symbol, 'ticker', () => {
       const b = market.book.best('bid');
