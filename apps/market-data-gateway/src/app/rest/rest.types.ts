@@ -5,7 +5,7 @@ export interface RestRequest {
   /** Request weight in the venue's budget (Binance depth: 5/25/50/250 by limit). */
   weight?: number;
   /** Why (metrics label): `snapshot`, `instruments`. */
-  purpose: 'snapshot' | 'instruments' | 'audit';
+  purpose: 'snapshot' | 'instruments' | 'audit' | 'backfill';
 }
 
 /**

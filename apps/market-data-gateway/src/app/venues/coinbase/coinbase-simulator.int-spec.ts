@@ -131,4 +131,69 @@ describe('market-data-gateway against the exchange simulator (Coinbase Exchange)
     }
     expect(adapter.stats.tradeGaps).toBe(0);
   });
+
+  it('a dropped connection loses no trade: the ones made while disconnected are backfilled from REST, every id once, each hole in id order', async () => {
+    const idsOf = (symbol: string) => (trades.get(symbol) ?? []).map((x) => Number(x.id));
+    const lastMade = (symbol: string) => sim.truth.report().venues['coinbase']?.[symbol]?.lastTradeId ?? 0;
+    // The window starts after the last trade made so far (all of them published: previous test).
+    const start = Object.fromEntries(
+      SYMBOLS.map((s) => [s, { made: lastMade(s), published: idsOf(s).length, status: statesOf(s).length }]),
+    );
+    await setRate(60);
+    await waitFor(() => SYMBOLS.every((s) => idsOf(s).length >= start[s].published + 10), 30_000);
+    // Cut the connection and refuse the next two attempts: the markets keep trading meanwhile.
+    sim.faults.arm({ type: 'connection_limit', venue: 'coinbase', count: 2 });
+    sim.faults.arm({ type: 'drop', venue: 'coinbase' });
+    await waitFor(() => SYMBOLS.every((s) => statesOf(s).slice(start[s].status).includes('disconnected')), 15_000);
+    for (const s of SYMBOLS) sim.step('coinbase', s, 40); // certainly made while nobody is connected
+    await waitFor(() => SYMBOLS.every((s) => statesOf(s).slice(start[s].status).join() === 'disconnected,connected'), 30_000);
+    await waitFor(() => SYMBOLS.every((s) => idsOf(s).length >= start[s].published + 60), 30_000);
+    await setRate(0);
+
+    const jsm = await nc.jetstreamManager();
+    let late = 0;
+    for (const symbol of SYMBOLS) {
+      const last = lastMade(symbol);
+      const window = Array.from({ length: last - start[symbol].made }, (_, i) => start[symbol].made + 1 + i);
+      // Oracle: every id the simulator made in the window, published exactly once.
+      await waitFor(() => window.every((id) => idsOf(symbol).includes(id)), 20_000);
+      const ids = idsOf(symbol);
+      expect(new Set(ids).size).toBe(ids.length);
+      const published = ids.slice(start[symbol].published);
+      expect([...published].sort((a, b) => a - b)).toEqual(window);
+      // Live trades in id order; the backfilled ones (arriving after a higher id) in id order too.
+      const backfilled = published.filter((id, i) => published.slice(0, i).some((x) => x > id));
+      const live = published.filter((id) => !backfilled.includes(id));
+      expect(live).toEqual([...live].sort((a, b) => a - b));
+      expect(backfilled).toEqual([...backfilled].sort((a, b) => a - b));
+      late += backfilled.length;
+      // The backfilled trades are the venue's (REST): same price and size, taker = not the REST (maker) side.
+      const lowest = Math.min(...backfilled);
+      const rest = (await json(`${sim.endpoints.coinbase.rest}/products/${symbol}/trades?after=${Math.max(...backfilled) + 1}&limit=1000`))
+        .body;
+      const venueTrades = new Map<number, any>(rest.map((t: any) => [t.trade_id, t]));
+      for (const t of (trades.get(symbol) ?? []).filter((x) => Number(x.id) >= lowest && backfilled.includes(Number(x.id)))) {
+        const v = venueTrades.get(Number(t.id));
+        expect({ id: t.id, price: Number(t.price), size: Number(t.size), side: t.side }).toEqual({
+          id: String(v.trade_id),
+          price: Number(v.price),
+          size: Number(v.size),
+          side: v.side === 'buy' ? 'sell' : 'buy',
+        });
+      }
+      const subject = `${ns.subjectPrefix}md.trade.coinbase.${symbol}`;
+      const stored = await waitFor(async () => {
+        const info = await jsm.streams.info(`${ns.id}_MD_TRADES`, { subjects_filter: subject });
+        const n = info.state.subjects?.[subject] ?? 0;
+        return n === ids.length ? n : undefined;
+      }, 15_000);
+      expect(stored).toBe(ids.length);
+      expect(statesOf(symbol).slice(start[symbol].status)).toEqual(['disconnected', 'connected']);
+    }
+    expect(late).toBeGreaterThan(0);
+    expect(adapter.stats.backfill).toMatchObject({ trades: late, unfilled: 0, failed: 0, alreadySeen: 0 });
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    const counter = metrics.split('\n').find((l) => l.startsWith('cs_gateway_adapter_counter{') && l.includes('name="backfill_trades"'));
+    expect(counter).toMatch(new RegExp(`venue="coinbase".* ${late}$`));
+  });
 });

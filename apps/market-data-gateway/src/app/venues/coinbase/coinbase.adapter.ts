@@ -16,6 +16,13 @@ import type {
 import { type CoinbaseChannel, type CoinbaseCredentials, type ProductInfo, subscribeMessage } from './coinbase.protocol';
 import { CoinbaseSession } from './coinbase.session';
 import { type AuditStats, emptyAuditStats } from './coinbase-audit';
+import {
+  BACKFILL_DEFAULTS,
+  type BackfillStats,
+  type CoinbaseBackfillOptions,
+  emptyBackfillStats,
+  TradeBackfill,
+} from './coinbase-backfill';
 
 export interface CoinbaseAuditOptions {
   /** Each book is audited about this often (default 60 s; requests are spread over the interval). */
@@ -39,6 +46,8 @@ export interface CoinbaseAdapterOptions {
   snapshotTimeoutMs?: number;
   /** Shortest time between two resubscribe batches of one connection (default 250 ms). */
   resubscribeSpacingMs?: number;
+  /** Holes in the trade ids filled from REST `GET /products/<id>/trades` (`false`: off). */
+  backfill?: Partial<CoinbaseBackfillOptions> | false;
 }
 
 /** What the adapter counted over all its connections (exposed for tests and, later, metrics). */
@@ -47,6 +56,8 @@ export interface CoinbaseStats {
   /** Holes in the trade ids confirmed by heartbeats. */
   tradeGaps: number;
   lostTrades: number;
+  /** Trades fetched over REST for holes in the ids (all connections). */
+  backfill: BackfillStats;
 }
 
 /**
@@ -80,8 +91,10 @@ export class CoinbaseAdapter implements VenueAdapter {
     // Public REST: 10 requests per second per IP (bursts of 15): never more than that per second.
     restRequestsPerSecond: 10,
   };
-  readonly stats: CoinbaseStats = { audit: emptyAuditStats(), tradeGaps: 0, lostTrades: 0 };
+  readonly stats: CoinbaseStats;
   readonly auditOptions: CoinbaseAuditOptions | undefined;
+  /** Shared by every connection: a hole may open across a reconnect. */
+  readonly backfill: TradeBackfill | undefined;
   readonly snapshotTimeoutMs: number;
   readonly resubscribeSpacingMs: number;
   private credentials: CoinbaseCredentials | undefined;
@@ -95,6 +108,8 @@ export class CoinbaseAdapter implements VenueAdapter {
         : { intervalMs: 60_000, minSpacingMs: 500, graceMs: 1000, level: 1, confirmations: 2, ...options.audit };
     this.snapshotTimeoutMs = options.snapshotTimeoutMs ?? 10_000;
     this.resubscribeSpacingMs = options.resubscribeSpacingMs ?? 250;
+    this.backfill = options.backfill === false ? undefined : new TradeBackfill({ ...BACKFILL_DEFAULTS, ...options.backfill });
+    this.stats = { audit: emptyAuditStats(), tradeGaps: 0, lostTrades: 0, backfill: this.backfill?.stats ?? emptyBackfillStats() };
   }
 
   /**
@@ -105,10 +120,11 @@ export class CoinbaseAdapter implements VenueAdapter {
     if (settings.credentials) this.credentials = settings.credentials;
   }
 
-  /** Audit and trade-id counters over every connection (`GET /v1/feeds` `adapter`, `cs_gateway_adapter_counter`). */
+  /** Audit, trade-id and backfill counters over every connection (`GET /v1/feeds` `adapter`, `cs_gateway_adapter_counter`). */
   counters(): Record<string, number> {
     const out: Record<string, number> = { tradeGaps: this.stats.tradeGaps, lostTrades: this.stats.lostTrades };
     for (const [k, v] of Object.entries(this.stats.audit)) if (typeof v === 'number') out[`audit_${k}`] = v;
+    for (const [k, v] of Object.entries(this.stats.backfill)) out[`backfill_${k}`] = v;
     out['level2Authenticated'] = this.usesLevel2 ? 1 : 0;
     return out;
   }
@@ -186,7 +202,10 @@ export class CoinbaseAdapter implements VenueAdapter {
   recordedSymbols(_url: string, sent: readonly string[]): RecordedSymbol[] {
     const out = new RecordedSymbols();
     const add = (product: unknown, name: unknown) =>
-      out.add(product, name === 'level2' || name === 'level2_batch' ? 'l2' : name === 'matches' ? 'trades' : name === 'ticker' ? 'l1' : undefined);
+      out.add(
+        product,
+        name === 'level2' || name === 'level2_batch' ? 'l2' : name === 'matches' ? 'trades' : name === 'ticker' ? 'l1' : undefined,
+      );
     for (const frame of sent) {
       const m = sentObject(frame);
       if (m?.['type'] !== 'subscribe' || !Array.isArray(m['channels'])) continue;

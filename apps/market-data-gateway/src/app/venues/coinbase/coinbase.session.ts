@@ -189,6 +189,7 @@ export class CoinbaseSession implements VenueSession {
     const sym = this.carried(m.product_id, 'trades');
     if (!sym) return;
     this.tradeIds.trade(m.product_id, m.trade_id);
+    this.adapter.backfill?.trade(this.ctx, sym, m.trade_id);
     // `side` is the maker's: the taker (our `side`) is the other one. Duplicates (last_match on
     // subscribe, replays) are dropped by the core's de-duplication by trade id.
     this.ctx.trade(sym, {
@@ -226,6 +227,7 @@ export class CoinbaseSession implements VenueSession {
     if (typeof h === 'string') return this.ctx.parseError(text, h);
     const sym = this.carried(h.product_id, 'trades');
     if (!sym) return;
+    this.adapter.backfill?.heartbeat(this.ctx, sym, h.last_trade_id);
     const lost = this.tradeIds.heartbeat(h.product_id, h.last_trade_id);
     if (lost) this.tradesLost(sym, lost, recvUs);
   }
