@@ -94,12 +94,12 @@ describe('Coinbase trade backfill over REST', () => {
   });
 
   it('a heartbeat ahead of the trades seen pages with the CB-AFTER cursor (the oldest id of each page), caps the hole and reports the rest', async () => {
-    let lateMatch: (() => void) | undefined;
+    const hooks: { lateMatch?: () => void } = {};
     // While the second page is requested, one trade of the hole arrives on the WebSocket after all.
-    const v = venue(1, 10_000, (_r, n) => (n === 2 ? lateMatch?.() : undefined));
+    const v = venue(1, 10_000, (_r, n) => (n === 2 ? hooks.lateMatch?.() : undefined));
     const adapter = new CoinbaseAdapter({ audit: false, backfill: { delayMs: 0, maxTradesPerHole: 2200 } });
     const h = coinbaseHarness(adapter, ['BTC-USD'], { channels: ['trades'], rest: v.rest });
-    lateMatch = () => h.frame(match(7000));
+    hooks.lateMatch = () => h.frame(match(7000));
     h.frame(match(7499));
     h.frame(heartbeat(9999)); // 7500..9999 made, never received: 2500 trades, the newest 2200 are fetched
     await waitFor(() => adapter.stats.backfill.unfilled > 0, 5000);
@@ -121,13 +121,14 @@ describe('Coinbase trade backfill over REST', () => {
   });
 
   it('a trade the WebSocket delivered during the request is not published twice', async () => {
-    let h: ReturnType<typeof coinbaseHarness> | undefined;
-    const v = venue(1, 100, (_r, n) => (n === 1 ? h?.frame(match(95)) : undefined));
+    const hooks: { h?: ReturnType<typeof coinbaseHarness> } = {};
+    const v = venue(1, 100, (_r, n) => (n === 1 ? hooks.h?.frame(match(95)) : undefined));
     const adapter = new CoinbaseAdapter({ audit: false, backfill: { delayMs: 0 } });
-    h = coinbaseHarness(adapter, ['BTC-USD'], { channels: ['trades'], rest: v.rest });
+    const h = coinbaseHarness(adapter, ['BTC-USD'], { channels: ['trades'], rest: v.rest });
+    hooks.h = h;
     h.frame(match(90));
     h.frame(match(100));
-    await waitFor(() => h?.sink.trades.length === 11, 5000);
+    await waitFor(() => h.sink.trades.length === 11, 5000);
     expect(h.sink.trades.map((t) => Number(t.id))).toEqual([90, 100, 95, 91, 92, 93, 94, 96, 97, 98, 99]);
     expect(adapter.stats.backfill).toMatchObject({ trades: 8, alreadySeen: 1, unfilled: 0 });
   });

@@ -145,7 +145,10 @@ export class TradeBackfill {
       if (h.from === h.to) p.holes.splice(i, 1);
       else if (id === h.from) h.from++;
       else if (id === h.to) h.to--;
-      else (p.holes.splice(i + 1, 0, { from: id + 1, to: h.to, openedAt: h.openedAt }), (h.to = id - 1));
+      else {
+        p.holes.splice(i + 1, 0, { from: id + 1, to: h.to, openedAt: h.openedAt });
+        h.to = id - 1;
+      }
       return true;
     }
     return false;
