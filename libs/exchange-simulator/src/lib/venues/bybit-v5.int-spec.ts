@@ -133,4 +133,40 @@ describe('Bybit v5 as the venue behaves in 2026 (bybit-exchange.github.io/docs/v
       c.close();
     });
   });
+
+  it('REST by category (docs: instruments-info, orderbook): linear perpetuals with contractType and qtyStep, linear book limit up to 500 (default 25), spot up to 200 (default 1), category required', async () => {
+    await withSim({ rate: 0 }, async (sim) => {
+      const get = async (path: string) => (await (await fetch(`${sim.endpoints.bybit.rest}${path}`)).json()) as any;
+      const linear = await get('/v5/market/instruments-info?category=linear&limit=1000');
+      expect(linear.result.nextPageCursor).toBe('');
+      expect(linear.result.list[0]).toMatchObject({
+        symbol: 'BTCUSDT',
+        contractType: 'LinearPerpetual',
+        status: 'Trading',
+        baseCoin: 'BTC',
+        quoteCoin: 'USDT',
+        settleCoin: 'USDT',
+        priceFilter: { tickSize: '0.1' },
+        lotSizeFilter: { qtyStep: '0.00001' },
+      });
+      const spot = await get('/v5/market/instruments-info?category=spot&symbol=BTCUSDT');
+      expect(spot.result.list).toHaveLength(1);
+      expect(spot.result.list[0]).toMatchObject({
+        symbol: 'BTCUSDT',
+        lotSizeFilter: { basePrecision: '0.00001' },
+        priceFilter: { tickSize: '0.1' },
+      });
+      expect(spot.result.list[0].contractType).toBeUndefined();
+      expect((await get('/v5/market/instruments-info')).retCode).toBe(10001);
+      const book = await get('/v5/market/orderbook?category=linear&symbol=BTCUSDT');
+      const truth = (await (await fetch(`${sim.controlUrl}/api/book/bybit/BTC-USDT?depth=25`)).json()) as any;
+      expect([book.result.b, book.result.a]).toEqual([truth.bids, truth.asks]);
+      // Beyond the limits: linear answers at most 500 levels (the whole synthetic side is shallower), spot at most 200.
+      const whole = (await (await fetch(`${sim.controlUrl}/api/book/bybit/BTC-USDT?depth=500`)).json()) as any;
+      expect((await get('/v5/market/orderbook?category=linear&symbol=BTCUSDT&limit=1000')).result.b).toEqual(whole.bids);
+      expect((await get('/v5/market/orderbook?category=spot&symbol=BTCUSDT')).result.b).toHaveLength(1);
+      expect((await get('/v5/market/orderbook?category=spot&symbol=BTCUSDT&limit=500')).result.b).toEqual(whole.bids.slice(0, 200));
+      expect((await get('/v5/market/orderbook?symbol=BTCUSDT')).retCode).toBe(10001);
+    });
+  });
 });

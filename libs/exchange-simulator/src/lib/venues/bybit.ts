@@ -49,29 +49,35 @@ export class BybitVenue extends BaseVenue {
   }
 
   handleHttp(_req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+    const category = url.searchParams.get('category');
+    const paramsError = (msg: string) => (
+      sendJson(res, 200, { retCode: 10001, retMsg: msg, result: {}, retExtInfo: {}, time: Date.now() }),
+      true
+    );
     if (url.pathname === '/v5/market/instruments-info') {
+      if (category !== 'spot' && category !== 'linear') return paramsError('params error: category invalid');
+      const symbol = url.searchParams.get('symbol');
+      const list = this.deps.instruments.filter((i) => !symbol || this.native(i) === symbol.toUpperCase());
       sendJson(res, 200, {
         retCode: 0,
         retMsg: 'OK',
         result: {
-          category: url.searchParams.get('category') ?? 'spot',
-          list: this.deps.instruments.map((i) => ({
-            symbol: this.native(i),
-            baseCoin: i.base,
-            quoteCoin: i.quote,
-            status: 'Trading',
-            priceFilter: { tickSize: formatFixed(1, i.priceDecimals) },
-            lotSizeFilter: { basePrecision: formatFixed(1, i.sizeDecimals) },
-          })),
+          category,
+          list: list.map((i) => (category === 'spot' ? this.spotInstrument(i) : this.linearInstrument(i))),
+          ...(category === 'linear' ? { nextPageCursor: '' } : {}),
         },
+        retExtInfo: {},
         time: Date.now(),
       });
       return true;
     }
     if (url.pathname !== '/v5/market/orderbook') return false;
+    if (category !== 'spot' && category !== 'linear') return paramsError('params error: category invalid');
     const inst = this.instrumentOf(url.searchParams.get('symbol') ?? '');
-    if (!inst) return (sendJson(res, 200, { retCode: 10001, retMsg: 'params error: symbol invalid', result: {}, time: Date.now() }), true);
-    const limit = Math.min(200, Number(url.searchParams.get('limit') ?? 1) || 1);
+    if (!inst) return paramsError('params error: symbol invalid');
+    // Docs: spot limit [1, 200] (default 1), linear [1, 500] (default 25).
+    const max = category === 'spot' ? 200 : 500;
+    const limit = Math.min(max, Number(url.searchParams.get('limit') ?? (category === 'spot' ? 1 : 25)) || 1);
     const fmt = this.fmt(inst);
     this.serveSnapshot(
       res,
@@ -92,6 +98,58 @@ export class BybitVenue extends BaseVenue {
       }),
     );
     return true;
+  }
+
+  /** An instruments-info entry of `category=spot` (Bybit v5 docs). */
+  private spotInstrument(i: Instrument): Record<string, unknown> {
+    return {
+      symbol: this.native(i),
+      baseCoin: i.base,
+      quoteCoin: i.quote,
+      innovation: '0',
+      status: 'Trading',
+      marginTrading: 'none',
+      lotSizeFilter: {
+        basePrecision: formatFixed(1, i.sizeDecimals),
+        quotePrecision: formatFixed(1, i.priceDecimals),
+        minOrderQty: formatFixed(1, i.sizeDecimals),
+        maxOrderQty: '100000',
+        minOrderAmt: '1',
+        maxOrderAmt: '2000000',
+      },
+      priceFilter: { tickSize: formatFixed(1, i.priceDecimals) },
+    };
+  }
+
+  /** An instruments-info entry of `category=linear`: a USDT/USDC perpetual on the same market (Bybit v5 docs). */
+  private linearInstrument(i: Instrument): Record<string, unknown> {
+    return {
+      symbol: this.native(i),
+      contractType: 'LinearPerpetual',
+      status: 'Trading',
+      baseCoin: i.base,
+      quoteCoin: i.quote,
+      settleCoin: i.quote,
+      launchTime: '1585526400000',
+      deliveryTime: '0',
+      deliveryFeeRate: '',
+      priceScale: String(i.priceDecimals),
+      leverageFilter: { minLeverage: '1', maxLeverage: '100.00', leverageStep: '0.01' },
+      priceFilter: { minPrice: formatFixed(1, i.priceDecimals), maxPrice: '1999999.80', tickSize: formatFixed(1, i.priceDecimals) },
+      lotSizeFilter: {
+        maxOrderQty: '1190.000',
+        minOrderQty: formatFixed(1, i.sizeDecimals),
+        qtyStep: formatFixed(1, i.sizeDecimals),
+        postOnlyMaxOrderQty: '1190.000',
+        maxMktOrderQty: '500.000',
+        minNotionalValue: '5',
+      },
+      unifiedMarginTrade: true,
+      fundingInterval: 480,
+      copyTrading: 'both',
+      upperFundingRate: '0.00375',
+      lowerFundingRate: '-0.00375',
+    };
   }
 
   private fmt(inst: Instrument): (l: Level) => [string, string] {

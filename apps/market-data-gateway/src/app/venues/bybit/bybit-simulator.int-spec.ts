@@ -1,5 +1,5 @@
 import { type Simulator, startSimulator } from '@cryptoscalp/exchange-simulator';
-import { type FeedStatus, type L2, type Trade } from '@cryptoscalp/messaging';
+import { type FeedStatus, type L1, type L2, type Trade } from '@cryptoscalp/messaging';
 import type { StartedService } from '@cryptoscalp/platform';
 import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
 
@@ -119,4 +119,102 @@ describe('market-data-gateway against the exchange simulator (Bybit v5 spot)', (
     const parseErrors = metrics.split('\n').find((l) => l.startsWith('cs_gateway_parse_errors_total{') && l.includes('venue="bybit"'));
     expect(parseErrors ?? 'none').toMatch(/^none$| 0$/);
   });
+});
+
+describe('market-data-gateway against the exchange simulator (Bybit v5 spot and linear at once)', () => {
+  // The simulator's linear BTCUSDT perpetual trades on its BTC-USDT market (only linear carries it here).
+  const SPOT = 'ETH-USDT';
+  const PERP = 'BTCPERP-USDT';
+  const MARKET = 'BTC-USDT';
+  const ns = testNamespace('gwbybl');
+  let sim: Simulator;
+  let gw: StartedService;
+  let nc: NatsConnection;
+  const trades = new Map<string, Trade[]>();
+  const l2 = new Map<string, L2[]>();
+  const statuses = new Map<string, FeedStatus[]>();
+  const l1s: L1[] = [];
+
+  beforeAll(async () => {
+    sim = await startSimulator({ controlPort: 0, ports: { bybit: 0 }, venues: ['bybit'], symbols: [MARKET, SPOT], rate: 40, seed: 29 });
+    nc = await connect({ servers: INFRA.natsUrl });
+    recordMarketData(nc, ns.subjectPrefix, { trades, l2, statuses });
+    const sub = nc.subscribe(`${ns.subjectPrefix}md.l1.bybit.${PERP}`);
+    void (async () => {
+      for await (const m of sub) l1s.push(JSON.parse(new TextDecoder().decode(m.data)) as L1);
+    })();
+    await nc.flush();
+    gw = await startGateway(ns, {
+      GATEWAY_FEEDS: `bybit:${SPOT},${PERP}`,
+      BYBIT_WS_URL: sim.endpoints.bybit.ws,
+      BYBIT_REST_URL: sim.endpoints.bybit.rest,
+      BYBIT_BOOK_DEPTH: String(DEPTH),
+    });
+  });
+
+  afterAll(async () => {
+    await gw?.app.close();
+    await nc?.drain();
+    await sim?.stop();
+  });
+
+  it('carries the spot and the linear symbol on separate connections; after the markets stop, the linear book equals the simulator, every linear trade once, L1 from merged ticker deltas equals its top', async () => {
+    await waitFor(async () => {
+      const { body } = await json(`${gw.url}/v1/feeds`);
+      const s = Object.fromEntries((body.venues[0]?.symbols ?? []).map((x: any) => [x.symbol, x.state]));
+      return s[SPOT] === 'live' && s[PERP] === 'live';
+    }, 30_000);
+    // Two connections at the simulator: one on /v5/public/spot with the spot topics, one on /v5/public/linear with the perpetual's.
+    const conns = (await json(`${sim.controlUrl}/api/connections`)).body.connections.filter((c: any) => c.venue === 'bybit');
+    const topics = conns.map((c: any) => [...c.subscriptions].sort());
+    expect(topics.sort((a: string[], b: string[]) => a[0].localeCompare(b[0]))).toEqual([
+      ['linear|orderbook.50.BTCUSDT', 'linear|publicTrade.BTCUSDT', 'linear|tickers.BTCUSDT'],
+      ['spot|orderbook.1.ETHUSDT', 'spot|orderbook.50.ETHUSDT', 'spot|publicTrade.ETHUSDT'],
+    ]);
+    await waitFor(() => (trades.get(PERP) ?? []).length >= 20 && l1s.length >= 5, 30_000);
+    await json(`${sim.controlUrl}/api/rates`, { method: 'POST', body: JSON.stringify({ rate: 0 }) });
+
+    // The linear book, digit for digit, once the last delta is applied.
+    const matched = await waitFor(async () => {
+      const truth = (await json(`${sim.controlUrl}/api/book/bybit/${MARKET}?depth=${DEPTH}`)).body;
+      const ours = await json(`${gw.url}/v1/book/bybit/${PERP}?depth=${DEPTH}`);
+      const same = ours.status === 200 && JSON.stringify([ours.body.bids, ours.body.asks]) === JSON.stringify([truth.bids, truth.asks]);
+      return same ? { truth, ours: ours.body } : undefined;
+    }, 20_000);
+    expect({ bids: matched.ours.bids, asks: matched.ours.asks }).toEqual({ bids: matched.truth.bids, asks: matched.truth.asks });
+    expect(matched.ours.bids).toHaveLength(DEPTH);
+
+    // Every linear trade the simulator sent (only the linear connection carries that market), exactly once.
+    const t = sim.truth.report().venues['bybit']?.[MARKET];
+    const ids = await waitFor(() => {
+      const got = (trades.get(PERP) ?? []).map((x) => Number(x.id));
+      return got.includes(t?.lastTradeId ?? -1) ? got : undefined;
+    }, 15_000);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => (ids[0] as number) + i));
+    expect(ids.length).toBe(t?.tradesSent);
+    const jsm = await nc.jetstreamManager();
+    const subject = `${ns.subjectPrefix}md.trade.bybit.${PERP}`;
+    const stored = await waitFor(async () => {
+      const info = await jsm.streams.info(`${ns.id}_MD_TRADES`, { subjects_filter: subject });
+      const n = info.state.subjects?.[subject] ?? 0;
+      return n === ids.length ? n : undefined;
+    }, 15_000);
+    expect(stored).toBe(ids.length);
+
+    // L1 of the perpetual: the tickers snapshot with every delta merged equals the simulator's top of book.
+    const top = (await json(`${sim.controlUrl}/api/book/bybit/${MARKET}?depth=1`)).body;
+    const last = await waitFor(() => {
+      const q = l1s[l1s.length - 1];
+      return q && q.bidPx === top.bids[0][0] && q.bidSz === top.bids[0][1] && q.askPx === top.asks[0][0] && q.askSz === top.asks[0][1]
+        ? q
+        : undefined;
+    }, 15_000);
+    expect([last.bidPx, last.bidSz, last.askPx, last.askSz]).toEqual([...top.bids[0], ...top.asks[0]]);
+    expect(statesOf(PERP)).toEqual(['connected']);
+    expect(statesOf(SPOT)).toEqual(['connected']);
+    expect((l2.get(SPOT) ?? []).length).toBeGreaterThan(1);
+  });
+
+  const statesOf = (symbol: string) => (statuses.get(symbol) ?? []).map((s) => s.state);
 });

@@ -363,6 +363,13 @@ describe('Bybit v5 adapter: symbols, linear perpetuals, subscriptions', () => {
     const linearPlan = adapter.connectionPlan(adapter.defaults, [perp]);
     expect(linearPlan.url).toBe('wss://stream.bybit.com/v5/public/linear');
     expect(ops(linearPlan.subscribe)).toEqual([{ op: 'subscribe', args: ['publicTrade.BTCUSDT', 'orderbook.200.BTCUSDT'] }]);
+    // Linear L1 comes from tickers (bid1/ask1, snapshot + deltas); spot tickers have no best bid/ask, spot L1 is orderbook.1.
+    expect(adapter.topics(carried('BTCPERP-USDT', 'BTCUSDT', ['trades', 'l1', 'l2']), 200)).toEqual([
+      'publicTrade.BTCUSDT',
+      'tickers.BTCUSDT',
+      'orderbook.200.BTCUSDT',
+    ]);
+    expect(adapter.topics(carried('BTC-USDT', 'BTCUSDT', ['l1']), 200)).toEqual(['orderbook.1.BTCUSDT']);
     const many = Array.from({ length: 7 }, (_, i) => carried(`C${i}-USDT`, `C${i}USDT`));
     const plan = adapter.connectionPlan(adapter.defaults, many);
     expect(plan.url).toBe('wss://stream.bybit.com/v5/public/spot');

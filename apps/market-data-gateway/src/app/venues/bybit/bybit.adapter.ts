@@ -97,12 +97,20 @@ export class BybitAdapter implements VenueAdapter {
     return categoryOf(symbol.symbol);
   }
 
+  /**
+   * Topics of one symbol. L1: spot `orderbook.1` (spot tickers carry no best bid/ask); linear
+   * `tickers` (snapshot, then deltas of the changed fields with `bid1Price`/`bid1Size`/`ask1Price`/
+   * `ask1Size`, merged by the session) — one topic that also carries mark/index prices.
+   */
   topics(symbol: CarriedSymbol, bookDepth: number): string[] {
+    const linear = categoryOf(symbol.symbol) === 'linear';
     return symbol.channels.map((c) =>
       c === 'trades'
         ? `publicTrade.${symbol.native}`
         : c === 'l1'
-          ? `orderbook.1.${symbol.native}`
+          ? linear
+            ? `tickers.${symbol.native}`
+            : `orderbook.1.${symbol.native}`
           : `orderbook.${bookDepthFor(bookDepth)}.${symbol.native}`,
     );
   }
@@ -129,7 +137,19 @@ export class BybitAdapter implements VenueAdapter {
       if (m?.['op'] !== 'subscribe' || !Array.isArray(m['args'])) continue;
       for (const a of m['args']) {
         const t = typeof a === 'string' ? parseTopic(a) : undefined;
-        if (t) out.add(t.native, t.kind === 'publicTrade' ? 'trades' : t.kind === 'orderbook' ? (t.depth === 1 ? 'l1' : 'l2') : undefined);
+        if (t)
+          out.add(
+            t.native,
+            t.kind === 'publicTrade'
+              ? 'trades'
+              : t.kind === 'tickers'
+                ? 'l1'
+                : t.kind === 'orderbook'
+                  ? t.depth === 1
+                    ? 'l1'
+                    : 'l2'
+                  : undefined,
+          );
       }
     }
     return out.list();
