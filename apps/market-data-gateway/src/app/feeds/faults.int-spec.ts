@@ -1,4 +1,4 @@
-import { type FaultSpec, type Simulator, startSimulator, type VenueName } from '@cryptoscalp/exchange-simulator';
+import { type FaultSpec, type FaultType, type Simulator, startSimulator, type VenueName } from '@cryptoscalp/exchange-simulator';
 import type { FeedStatus, L2, Trade } from '@cryptoscalp/messaging';
 import { type StartedService, startService } from '@cryptoscalp/platform';
 import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
@@ -19,12 +19,18 @@ jest.setTimeout(240_000);
  * Every fault the simulator injects, against the whole gateway (in-process, real NATS): after each
  * one the books equal the simulator's own (`GET /api/book`, the oracle), every trade the simulator
  * sent (ground truth) is published exactly once, the right `md.status` events came out, and the
- * other symbol of the connection kept flowing. Parametrized by venue: a venue joins with one row.
+ * other symbol of the connection kept flowing. Parametrized by venue: a venue joins with one row, and
+ * only the faults of its row become tests (nothing is skipped).
  */
+/** What a row can list: the simulator's faults (`rest_slow` is the REST client's spec) and a slow consumer. */
+type FaultCase = Exclude<FaultType, 'rest_slow'> | 'slow_consumer';
+
 interface VenueCase {
   venue: VenueName;
+  /** The describe title when a venue has several rows (default: the venue). */
+  label?: string;
   /** Faults this venue's protocol makes meaningful (Binance has no checksum, Coinbase no sequence). */
-  faults: ReadonlySet<string>;
+  faults: ReadonlySet<FaultCase>;
   /**
    * The book's `seq` is the simulator's own market sequence (Binance update ids), so it is compared
    * with `/api/book` too. OKX `seqId`, Bybit `u` and Kraken's arrival counter are the venue's own.
@@ -41,6 +47,16 @@ interface VenueCase {
    * its last (holes only where a fault destroyed a frame), never one twice.
    */
   tradeSnapshotOnSubscribe?: boolean;
+  /**
+   * A trade frame carries every trade of one push (OKX, Bybit): a destroyed frame loses a run of
+   * consecutive ids, not one trade.
+   */
+  tradeBatches?: boolean;
+  /**
+   * How a refused subscription recovers: `rotate` (default: a fresh connection subscribes everything
+   * again) or `retry` (Kraken refuses per symbol and channel: that subscription alone is sent again).
+   */
+  refusal?: 'rotate' | 'retry';
   /** How a lost book update shows (default `gap`; Kraken has no sequence: its checksum fails). */
   lossStatus?: 'gap' | 'checksum_mismatch';
   /** `md.status` of the faulted symbol after a `book_reset` (OKX: resync; Bybit: the u=1 snapshot replaces the book). */
@@ -62,30 +78,40 @@ interface VenueCase {
 
 const all = (re: RegExp, line: string) => [...line.matchAll(re)].map((m) => `${m[1]}:${m[2]}`);
 
-const ALL = ['drop', 'stall', 'gap', 'duplicate', 'reorder', 'malformed', 'truncate', 'server_close', 'rest_429', 'rest_418'] as const;
+/** The faults every venue's WebSocket can meet, whatever its protocol. */
+const FRAME: FaultCase[] = ['drop', 'stall', 'duplicate', 'reorder', 'malformed', 'truncate'];
+/** The connection-level ones: refused subscription, refused connection, disconnected as too slow. */
+const CONNECTION: FaultCase[] = ['refuse_subscribe', 'connection_limit', 'slow_consumer'];
 const CASES: VenueCase[] = [
   {
     venue: 'binance',
-    faults: new Set([...ALL, 'refuse_subscribe', 'connection_limit', 'slow_consumer']),
+    faults: new Set([...FRAME, ...CONNECTION, 'gap', 'server_close', 'rest_429', 'rest_418']),
     sequenced: true,
   },
   // Coinbase: l2update carries no sequence (a skipped update is found by the REST audit, tested in
   // venues/coinbase); its books come from WebSocket snapshots, so REST faults do not touch them.
-  // Its server close has no notice (a plain reconnect, like drop).
+  // Its server close has no notice (a plain reconnect, like drop). reorder: a swapped pair of
+  // l2updates that set the same level is undetectable without a sequence until the REST audit
+  // (60 s). malformed/truncate: left out while the adapter is reworked — an unreadable l2update cut
+  // before its product_id resyncs every book of the connection (the other product too), and a
+  // destroyed match becomes gap → resync two heartbeats later, after the test has moved on.
   {
     venue: 'coinbase',
-    faults: new Set(['drop', 'stall', 'duplicate', 'connection_limit', 'slow_consumer']),
+    faults: new Set(['drop', 'stall', 'duplicate', ...CONNECTION]),
     sequenced: false,
     lastTradeOnSubscribe: true,
   },
   // Kraken v2: no sequence numbers; the CRC32 of the top 10 is the continuity check, so the book is
   // subscribed at depth 10 (every level it holds is covered by the checksum: any lost update that
   // changed it fails the next checksum). Its server close is preceded by `status: maintenance`.
+  // REST faults: Kraken books come from WebSocket snapshots (REST is read once, for AssetPairs).
   {
     venue: 'kraken',
-    faults: new Set(['bad_checksum', 'drop', 'duplicate', 'malformed', 'server_close']),
+    faults: new Set([...FRAME, ...CONNECTION, 'gap', 'bad_checksum', 'server_close']),
     sequenced: false,
     tradeSnapshotOnSubscribe: true,
+    tradeBatches: true,
+    refusal: 'retry',
     lossStatus: 'checksum_mismatch',
     depth: 10,
     env: { KRAKEN_BOOK_DEPTH: '10' },
@@ -93,21 +119,38 @@ const CASES: VenueCase[] = [
     replayConnection: 'last',
   },
   // OKX v5 with the CRC32 checksum of recorded traffic (production sends 0 since mid-2026); the
-  // 64008 notice before a service-upgrade close; book_reset restarts seqId lower.
+  // 64008 notice before a service-upgrade close; book_reset restarts seqId lower. Books start from
+  // the pushed snapshot here: REST faults are the next row's.
   {
     venue: 'okx',
-    faults: new Set(['gap', 'book_reset', 'bad_checksum', 'server_close']),
+    faults: new Set([...FRAME, ...CONNECTION, 'gap', 'book_reset', 'bad_checksum', 'server_close']),
     sequenced: false,
+    tradeBatches: true,
     resetStates: 'resync,connected',
     simOptions: { checksum: 'crc32' },
     capturedTrades: (line) => (line.includes('"channel":"trades"') ? all(/"instId":"([^"]+)","tradeId":"(\d+)"/g, line) : []),
     replayConnection: 'last',
   },
-  // Bybit v5 spot: `u` continuity; book_reset is a snapshot with u=1, which replaces the book.
+  // OKX with books from REST (`market/books` with its seqId: the announced replacement of the pushed
+  // snapshot): every (re)sync asks REST, so 429/418 hold it. Frame faults are the previous row's.
+  {
+    venue: 'okx',
+    label: 'okx (REST snapshots)',
+    faults: new Set(['gap', 'book_reset', 'drop', 'rest_429', 'rest_418']),
+    sequenced: false,
+    tradeBatches: true,
+    resetStates: 'resync,connected',
+    simOptions: { checksum: 'crc32', booksSnapshot: 'rest' },
+    capturedTrades: (line) => (line.includes('"channel":"trades"') ? all(/"instId":"([^"]+)","tradeId":"(\d+)"/g, line) : []),
+  },
+  // Bybit v5 spot: `u` continuity; book_reset is a snapshot with u=1, which replaces the book. Its
+  // server close has no notice (a plain reconnect, like drop); books come from WebSocket snapshots
+  // only (REST is read for instruments), so REST faults do not touch them.
   {
     venue: 'bybit',
-    faults: new Set(['gap', 'book_reset', 'drop', 'duplicate']),
+    faults: new Set([...FRAME, ...CONNECTION, 'gap', 'book_reset']),
     sequenced: false,
+    tradeBatches: true,
     resetStates: 'connected',
     capturedTrades: (line) => (line.includes('"topic":"publicTrade.') ? all(/"s":"([^"]+)"[^}]*?"i":"(\d+)"/g, line) : []),
   },
@@ -134,7 +177,7 @@ async function json(url: string, init?: RequestInit): Promise<{ status: number; 
   return { status: res.status, body: await res.json() };
 }
 
-describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
+describe.each(CASES.map((c) => ({ ...c, name: c.label ?? c.venue })))('gateway core under simulator faults: $name', (c) => {
   const { venue, faults, sequenced, lastTradeOnSubscribe, tradeSnapshotOnSubscribe } = c;
   const DEPTH = c.depth ?? 50;
   const loss = c.lossStatus ?? 'gap';
@@ -150,7 +193,10 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
   const lost = new Map<string, number>();
   /** Venues with trade snapshots: trades destroyed so far that a later snapshot may not have brought back. */
   const lostBudget = new Map<string, number>();
-  const supports = (f: string) => (faults.has(f) ? it : it.skip);
+  /** The test of a fault, registered only for rows that list it. */
+  const faultTest = (fault: FaultCase, name: string, fn: () => Promise<void>) => {
+    if (faults.has(fault)) it(name, fn);
+  };
 
   beforeAll(async () => {
     sim = await startSimulator({
@@ -196,20 +242,24 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
   const states = async (): Promise<Record<string, string>> =>
     Object.fromEntries(((await feeds())?.symbols ?? []).map((s: any) => [s.symbol, s.state]));
   const statesOf = (symbol: string, from = 0) => (statuses.get(symbol) ?? []).slice(from).map((s) => s.state);
+  const tradeIds = (symbol: string) => (trades.get(symbol) ?? []).map((x) => Number(x.id));
   const mark = () => ({
     status: Object.fromEntries(SYMBOLS.map((s) => [s, (statuses.get(s) ?? []).length])),
     l2: Object.fromEntries(SYMBOLS.map((s) => [s, (l2.get(s) ?? []).length])),
+    /** The highest trade id published so far. */
+    trade: Object.fromEntries(SYMBOLS.map((s) => [s, Math.max(0, ...tradeIds(s))])),
   });
+  type Mark = ReturnType<typeof mark>;
   const rate = (r: number) => json(`${sim.controlUrl}/api/rates`, { method: 'POST', body: JSON.stringify({ venue, rate: r }) });
   const arm = (spec: FaultSpec) => sim.faults.arm({ venue, ...spec });
   const applied = (type: string, since: number) => sim.faults.history.filter((h) => h.type === type && h.at >= since).length;
 
   /**
    * The oracle check after a fault: markets stopped, the gateway's books equal the simulator's
-   * (`GET /api/book`) and every trade the simulator sent arrived once. `lostTrades`: trades in
-   * frames the fault destroyed (malformed, truncated), which no venue resends.
+   * (`GET /api/book`) and every trade the simulator sent arrived once. `destroyed`: frames a fault
+   * destroyed since the mark (malformed, truncated), whose trades no venue resends.
    */
-  async function settled(lostTrades = 0): Promise<void> {
+  async function settled(destroyed?: { frames: number; since: Mark }): Promise<void> {
     await rate(0);
     try {
       for (const symbol of SYMBOLS) {
@@ -231,14 +281,15 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
       for (const symbol of SYMBOLS) {
         const t = truth[symbol];
         if (tradeSnapshotOnSubscribe) {
-          await tradesMadeOnce(symbol, t?.lastTradeId ?? 0, lostTrades);
+          await tradesMadeOnce(symbol, t?.lastTradeId ?? 0, destroyed);
           continue;
         }
         const sent = t?.tradesSent ?? 0;
         // Trades destroyed by earlier faults (malformed, truncated) stay lost: the expectation carries them.
         const expected = sent - (lost.get(symbol) ?? 0);
         const published = () => (trades.get(symbol) ?? []).length;
-        await waitFor(() => published() >= expected, lostTrades ? 3000 : 15_000, 50).catch(() => undefined);
+        await waitFor(() => published() >= expected, destroyed ? 3000 : 15_000, 50).catch(() => undefined);
+        const lostTrades = destroyedTrades(symbol, t?.lastTradeId ?? 0, destroyed);
         const got = trades.get(symbol) ?? [];
         const newlyLost = expected - got.length;
         expect({ symbol, newlyLost: Math.max(0, newlyLost) <= lostTrades ? 'within' : newlyLost }).toEqual({ symbol, newlyLost: 'within' });
@@ -259,9 +310,10 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
    * Trade snapshots on (re)subscribe (Kraken): every trade the market made is published once, up to
    * its last id, with holes only for trades in destroyed frames that no snapshot brought back.
    */
-  async function tradesMadeOnce(symbol: string, lastId: number, lostTrades: number): Promise<void> {
-    lostBudget.set(symbol, (lostBudget.get(symbol) ?? 0) + lostTrades);
-    const ids = () => (trades.get(symbol) ?? []).map((x) => Number(x.id));
+  async function tradesMadeOnce(symbol: string, lastId: number, destroyed: { frames: number; since: Mark } | undefined): Promise<void> {
+    const ids = () => tradeIds(symbol);
+    if (destroyed) await waitFor(() => ids().includes(lastId), 3000, 50).catch(() => undefined);
+    lostBudget.set(symbol, (lostBudget.get(symbol) ?? 0) + destroyedTrades(symbol, lastId, destroyed));
     if (!lastId) return expect({ symbol, published: ids() }).toEqual({ symbol, published: [] }); // no trade made yet
     const holes = () => {
       const got = new Set(ids());
@@ -277,8 +329,33 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
     expect({ symbol, duplicates: ids().length - new Set(ids()).size }).toEqual({ symbol, duplicates: 0 });
   }
 
+  /**
+   * Trades the destroyed frames may have carried: one a frame, or, where a frame carries every trade
+   * of a push (`tradeBatches`), the runs of consecutive ids missing since the mark up to the last
+   * trade made — the `frames` longest of them, one run a frame. (Read once the trades have arrived.)
+   */
+  function destroyedTrades(symbol: string, lastId: number, destroyed: { frames: number; since: Mark } | undefined): number {
+    if (!destroyed) return 0;
+    if (!c.tradeBatches) return destroyed.frames;
+    const got = new Set(tradeIds(symbol));
+    const runs: number[] = [];
+    let run = 0;
+    for (let id = (destroyed.since.trade[symbol] ?? 0) + 1; id <= lastId; id++) {
+      if (!got.has(id)) run++;
+      else if (run) {
+        runs.push(run);
+        run = 0;
+      }
+    }
+    if (run) runs.push(run);
+    return runs
+      .sort((x, y) => y - x)
+      .slice(0, destroyed.frames)
+      .reduce((n, r) => n + r, 0);
+  }
+
   /** The other symbol kept publishing book deltas while the fault ran, and never resynced. */
-  async function keptFlowing(symbol: string, m: ReturnType<typeof mark>): Promise<void> {
+  async function keptFlowing(symbol: string, m: Mark): Promise<void> {
     await waitFor(() => (l2.get(symbol) ?? []).length > m.l2[symbol] + 5, 15_000);
     expect(statesOf(symbol, m.status[symbol])).toEqual([]);
   }
@@ -289,15 +366,16 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
     await settled();
   });
 
-  supports('gap')('gap: that symbol alone reports gap → resync → connected; the other keeps flowing', async () => {
+  faultTest('gap', `gap: that symbol alone reports ${loss} → resync → connected; the other keeps flowing`, async () => {
     const m = mark();
     arm({ type: 'gap', symbol: A, count: 3 });
-    await waitFor(() => statesOf(A, m.status[A]).join() === 'gap,resync,connected', 30_000);
+    await waitFor(() => statesOf(A, m.status[A]).join() === `${loss},resync,connected`, 30_000);
     await keptFlowing(B, m);
     await settled();
   });
 
-  supports('bad_checksum')(
+  faultTest(
+    'bad_checksum',
     'bad checksum: that symbol alone reports checksum_mismatch → resync → connected, counted; the other keeps flowing',
     async () => {
       const m = mark();
@@ -314,7 +392,8 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
     },
   );
 
-  supports('book_reset')(
+  faultTest(
+    'book_reset',
     'book reset (sequence restarts): that symbol alone starts over from a fresh snapshot; the other keeps flowing',
     async () => {
       const m = mark();
@@ -329,7 +408,7 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
     },
   );
 
-  supports('duplicate')('duplicate frames: nothing published twice, no status event', async () => {
+  faultTest('duplicate', 'duplicate frames: nothing published twice, no status event', async () => {
     const m = mark();
     const since = Date.now();
     arm({ type: 'duplicate', count: 20 });
@@ -343,7 +422,7 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
     }
   });
 
-  supports('reorder')('reordered frames: a swapped pair of diffs resyncs that symbol (gap) or changes nothing', async () => {
+  faultTest('reorder', 'reordered frames: a swapped pair of diffs resyncs that symbol (gap) or changes nothing', async () => {
     const m = mark();
     const since = Date.now();
     arm({ type: 'reorder', symbol: A, count: 2 });
@@ -357,7 +436,7 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
   });
 
   for (const type of ['malformed', 'truncate'] as const) {
-    supports(type)(`${type} frames: counted as parse errors, never thrown; a lost diff resyncs that symbol alone`, async () => {
+    faultTest(type, `${type} frames: counted as parse errors, never thrown; a lost diff resyncs that symbol alone`, async () => {
       const m = mark();
       const since = Date.now();
       arm({ type, symbol: A, count: 2 });
@@ -365,7 +444,7 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
       // A destroyed last diff shows at the next one: let the symbol publish (or report) before the markets stop.
       await waitFor(() => (l2.get(A) ?? []).length > m.l2[A] + 3 || statesOf(A, m.status[A]).length > 0, 15_000);
       // Two destroyed frames: each was a diff (a gap follows), a trade (lost: no venue resends it) or a ticker.
-      await settled(2);
+      await settled({ frames: 2, since: m });
       const states = statesOf(A, m.status[A]).join();
       expect(['', `${loss},resync,connected`, `${loss},resync,connected,${loss},resync,connected`]).toContain(states);
       expect(statesOf(B, m.status[B])).toEqual([]);
@@ -375,7 +454,7 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
     });
   }
 
-  supports('stall')('stall: frames held 3 s then delivered late in order — nothing lost, nothing reported', async () => {
+  faultTest('stall', 'stall: frames held 3 s then delivered late in order — nothing lost, nothing reported', async () => {
     const m = mark();
     const since = Date.now();
     arm({ type: 'stall', durationMs: 3000 });
@@ -385,7 +464,7 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
     for (const s of SYMBOLS) expect(statesOf(s, m.status[s])).toEqual([]);
   });
 
-  supports('drop')('drop: every symbol disconnected, then reconnected and resynced by itself', async () => {
+  faultTest('drop', 'drop: every symbol disconnected, then reconnected and resynced by itself', async () => {
     const m = mark();
     arm({ type: 'drop' });
     for (const s of SYMBOLS) await waitFor(() => statesOf(s, m.status[s]).join() === 'disconnected,connected', 30_000);
@@ -393,7 +472,7 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
     expect((await feeds()).connections[0].reconnects).toBeGreaterThanOrEqual(1);
   });
 
-  supports('server_close')('server close with notice: make-before-break rotation — no status event, no gap, no duplicate', async () => {
+  faultTest('server_close', 'server close with notice: make-before-break rotation — no status event, no gap, no duplicate', async () => {
     const m = mark();
     const rotations = (await feeds()).connections[0].rotations;
     const simConnections = async (): Promise<number[]> =>
@@ -422,7 +501,7 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
   });
 
   for (const type of ['rest_429', 'rest_418'] as const) {
-    supports(type)(`${type} on the snapshot: the limiter holds requests for Retry-After, then the symbol resyncs`, async () => {
+    faultTest(type, `${type} on the snapshot: the limiter holds requests for Retry-After, then the symbol resyncs`, async () => {
       const m = mark();
       const blocks = (await feeds()).restLimiter.blocks;
       const since = Date.now();
@@ -439,17 +518,25 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
     });
   }
 
-  supports('refuse_subscribe')('refused subscription after a reconnect: a fresh connection subscribes again', async () => {
-    const m = mark();
-    const rotations = (await feeds()).connections[0].rotations;
-    arm({ type: 'refuse_subscribe' });
-    arm({ type: 'drop' });
-    for (const s of SYMBOLS) await waitFor(() => statesOf(s, m.status[s]).join() === 'disconnected,connected', 30_000);
-    expect((await feeds()).connections[0].rotations).toBeGreaterThan(rotations);
-    await settled();
-  });
+  const refusal = c.refusal ?? 'rotate';
+  faultTest(
+    'refuse_subscribe',
+    `refused subscription after a reconnect: ${refusal === 'rotate' ? 'a fresh connection subscribes again' : 'that subscription alone is sent again'}`,
+    async () => {
+      const m = mark();
+      const since = Date.now();
+      const rotations = (await feeds()).connections[0].rotations;
+      arm({ type: 'refuse_subscribe' });
+      arm({ type: 'drop' });
+      for (const s of SYMBOLS) await waitFor(() => statesOf(s, m.status[s]).join() === 'disconnected,connected', 30_000);
+      expect(applied('refuse_subscribe', since)).toBe(1);
+      if (refusal === 'rotate') expect((await feeds()).connections[0].rotations).toBeGreaterThan(rotations);
+      else expect((await feeds()).connections[0].rotations).toBe(rotations);
+      await settled();
+    },
+  );
 
-  supports('connection_limit')('connection limit on reconnect: the refused attempt is retried with backoff', async () => {
+  faultTest('connection_limit', 'connection limit on reconnect: the refused attempt is retried with backoff', async () => {
     const m = mark();
     const since = Date.now();
     arm({ type: 'connection_limit', count: 2 });
@@ -459,7 +546,8 @@ describe.each(CASES)('gateway core under simulator faults: $venue', (c) => {
     await settled();
   });
 
-  supports('slow_consumer')(
+  faultTest(
+    'slow_consumer',
     'slow consumer: the venue disconnects the gateway (queue over its limit); it reconnects and resyncs',
     async () => {
       const m = mark();

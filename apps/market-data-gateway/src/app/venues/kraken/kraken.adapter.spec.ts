@@ -232,6 +232,32 @@ describe('Kraken WebSocket v2 trade, ticker, heartbeat, status, malformed frames
       jest.useRealTimers();
     }
   });
+
+  it("a refused first book subscription is retried for that symbol alone (no book exists to ask again); a resync's refusal is left to the core's snapshot timeout", async () => {
+    jest.useFakeTimers();
+    try {
+      const h = krakenHarness(['BTC/USD', 'ETH/USD'], { channels: ['l2'], depth: 10 });
+      h.frame('{"method":"subscribe","success":false,"error":"EGeneral:Temporary lockout","symbol":"ETH/USD","req_id":1}');
+      expect(h.ctx.parseErrors).toBe(0);
+      expect(h.warnings).toEqual(['kraken: kraken refused subscribe book ETH/USD: EGeneral:Temporary lockout']);
+      jest.advanceTimersByTime(1_000);
+      expect(h.paced.map((s) => JSON.parse(s))).toEqual([
+        { method: 'subscribe', params: { channel: 'book', symbol: ['ETH/USD'], depth: 10, snapshot: true }, req_id: 1 },
+      ]);
+      // The retried subscription's snapshot starts the book.
+      const guide = new GuideBook(10);
+      const { bids, asks } = ladder(100);
+      h.frame(v2BookFrame('snapshot', 'ETH/USD', bids, asks, guide.apply(bids, asks, true)));
+      expect(h.ctx.books.get('ETH-USD')?.state).toBe('live');
+      // Refused again (a resync's subscribe): the live book's own snapshot request asks again, nothing is sent here.
+      h.frame('{"method":"subscribe","success":false,"error":"EGeneral:Temporary lockout","symbol":"ETH/USD","req_id":5}');
+      jest.advanceTimersByTime(61_000);
+      expect(h.paced).toHaveLength(1);
+      expect(h.rotations).toHaveLength(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });
 
 describe('Kraken protocol version from the URL', () => {

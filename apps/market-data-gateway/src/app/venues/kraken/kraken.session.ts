@@ -165,10 +165,11 @@ export class KrakenSession implements VenueSession {
   }
 
   /**
-   * A refused request (a warning, not a malformed frame): a book subscription leaves the book's
-   * snapshot request open until the core's timeout asks again (with backoff); a trade or ticker
-   * subscription is retried for that symbol alone with backoff; a refusal naming no symbol
-   * refuses the connection's subscriptions: a fresh connection retries.
+   * A refused request (a warning, not a malformed frame): a resync's book subscription leaves the
+   * book's snapshot request open until the core's timeout asks again (with backoff); any other
+   * subscription — trade, ticker, or the first one of a book (no book exists yet, so nothing else
+   * would ever ask again) — is retried for that symbol alone with backoff; a refusal naming no
+   * symbol refuses the connection's subscriptions: a fresh connection retries.
    */
   private refused(e: Extract<KrakenEvent, { kind: 'refused' }>): void {
     if (e.method === 'unsubscribe') return this.ctx.skipped(); // resync of a book the venue had dropped
@@ -177,24 +178,26 @@ export class KrakenSession implements VenueSession {
     if (e.method !== 'subscribe' || channel === 'heartbeat') return;
     const sym = e.native !== undefined ? this.ctx.byNative.get(e.native) : undefined;
     if (!sym || channel === undefined) return this.ctx.rotate(`subscription refused: ${e.error.slice(0, 120)}`);
-    if (channel !== 'trade' && channel !== 'ticker') return;
+    if (channel !== 'trade' && channel !== 'ticker' && channel !== 'book') return;
+    if (channel === 'book' && this.books.has(sym.native)) return;
     const key = `${channel}|${sym.native}`;
     const attempt = (this.retries.get(key) ?? 0) + 1;
     this.retries.set(key, attempt);
     const delay = Math.min(60_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      if (this.closed) return;
-      const extra = channel === 'ticker' ? { event_trigger: 'bbo' } : {};
-      this.ctx.sendPaced(
-        JSON.stringify({
-          method: 'subscribe',
-          params: { channel, symbol: [sym.native], ...extra, snapshot: true },
-          req_id: channel === 'trade' ? REQ.trade : REQ.ticker,
-        }),
-      );
+      if (this.closed || (channel === 'book' && this.books.has(sym.native))) return;
+      this.ctx.sendPaced(this.subscribeFrame(channel, sym.native));
     }, delay);
     timer.unref?.();
     this.timers.add(timer);
+  }
+
+  /** A subscribe of one symbol's channel, with its snapshot. */
+  private subscribeFrame(channel: 'book' | 'trade' | 'ticker', native: string): string {
+    const depth = this.depths.get(native) ?? this.options.depth;
+    if (channel === 'book' && this.protocol === 'v1') return v1BookRequest('subscribe', native, depth, REQ.book);
+    const extra = channel === 'ticker' ? { event_trigger: 'bbo' } : channel === 'book' ? { depth } : {};
+    return JSON.stringify({ method: 'subscribe', params: { channel, symbol: [native], ...extra, snapshot: true }, req_id: REQ[channel] });
   }
 }
