@@ -1,6 +1,6 @@
 import type { Trade } from '@cryptoscalp/messaging';
 
-import { buildCopyBatch, copyEscape } from './copy-rows';
+import { buildCopyBatch, copyEscape, isoMicros, isoMillis } from './copy-rows';
 
 const trade = (id: string, ts: number): Trade => ({
   v: 1,
@@ -24,12 +24,21 @@ describe('COPY payload of a batch', () => {
     // 2021-10-13T15:16:53.113Z (Binance's documented trade example time) and one ms before midnight UTC.
     const b = buildCopyBatch([trade('1', 1634138213113), trade('x\ty', Date.UTC(2021, 9, 13, 23, 59, 59, 999))], [41, 40], 0);
     expect(b.text.split('\n')).toEqual([
-      'kraken\tBTC-USD\t1\t2021-10-13\t1634138213113\t59470.01000000\t1e-8\tsell\t1634138213113007\t41',
-      `kraken\tBTC-USD\tx\\ty\t2021-10-13\t${Date.UTC(2021, 9, 13, 23, 59, 59, 999)}\t59470.01000000\t1e-8\tsell\t${Date.UTC(2021, 9, 13, 23, 59, 59, 999) * 1000 + 7}\t40`,
+      'kraken\tBTC-USD\t1\t2021-10-13\t2021-10-13T15:16:53.113Z\t59470.01000000\t1e-8\tsell\t2021-10-13T15:16:53.113007Z\t41',
+      'kraken\tBTC-USD\tx\\ty\t2021-10-13\t2021-10-13T23:59:59.999Z\t59470.01000000\t1e-8\tsell\t2021-10-13T23:59:59.999007Z\t40',
       '',
     ]);
     expect(b).toMatchObject({ rows: 2, expired: 0, maxSeq: 41 });
     expect([...b.days]).toEqual([Date.UTC(2021, 9, 13) / 86_400_000]);
+  });
+
+  it('writes times as ISO 8601 UTC text exact to the millisecond and microsecond (no float rounding)', () => {
+    expect(isoMillis(0)).toBe('1970-01-01T00:00:00.000Z');
+    expect(isoMillis(1634138213005)).toBe('2021-10-13T15:16:53.005Z');
+    expect(isoMicros(1634138213000001)).toBe('2021-10-13T15:16:53.000001Z');
+    expect(isoMicros(4102444799999999)).toBe('2099-12-31T23:59:59.999999Z');
+    // Same second twice, then another: the cached second must not leak into the next one.
+    expect([isoMillis(1000), isoMillis(1999), isoMillis(2000)]).toEqual(['1970-01-01T00:00:01.000Z', '1970-01-01T00:00:01.999Z', '1970-01-01T00:00:02.000Z']);
   });
 
   it('leaves out trades older than the oldest kept day (their partition is dropped) and counts them', () => {
@@ -38,5 +47,6 @@ describe('COPY payload of a batch', () => {
     expect(b).toMatchObject({ rows: 1, expired: 1, maxSeq: 2 });
     expect(b.text).toContain('\tnew\t2024-01-10\t');
     expect(b.text).not.toContain('\told\t');
+    expect([b.stored(0), b.stored(1)]).toEqual([false, true]);
   });
 });
