@@ -82,6 +82,8 @@ const all = (re: RegExp, line: string) => [...line.matchAll(re)].map((m) => `${m
 const FRAME: FaultCase[] = ['drop', 'stall', 'duplicate', 'reorder', 'malformed', 'truncate'];
 /** The connection-level ones: refused subscription, refused connection, disconnected as too slow. */
 const CONNECTION: FaultCase[] = ['refuse_subscribe', 'connection_limit', 'slow_consumer'];
+// Not in a row: bad_checksum where the venue sends no checksum (Binance, Coinbase, Bybit), book_reset
+// where it has no sequence to restart (the simulator injects it on OKX and Bybit only).
 const CASES: VenueCase[] = [
   {
     venue: 'binance',
