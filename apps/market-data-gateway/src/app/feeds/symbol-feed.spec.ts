@@ -53,3 +53,16 @@ describe('SymbolFeed activity for the adaptive stale watchdog', () => {
     expect(h.f.checkStale(2000, 20)).toBe(true);
   });
 });
+
+describe('SymbolFeed status events', () => {
+  it('disconnected is published once per outage: a reconnect that closes again before the symbol is connected adds nothing', () => {
+    const h = feed();
+    h.f.status('connected', 'book synced');
+    h.f.status('disconnected', 'connection closed (1006)');
+    h.f.status('disconnected', 'connection closed (1008 connection limit exceeded)'); // accepted, then refused
+    expect(h.f.state).toBe('disconnected');
+    h.f.status('connected', 'book synced');
+    h.f.status('disconnected', 'connection closed (1006)'); // a new outage
+    expect(h.statuses.map((s) => s.state)).toEqual(['connected', 'disconnected', 'connected', 'disconnected']);
+  });
+});

@@ -117,6 +117,9 @@ export class SymbolFeed {
   }
 
   status(state: FeedState, reason: string): void {
+    // A connection that closes before the symbol was connected again (a venue that accepts and then
+    // refuses, a reconnect that drops at once) changes nothing downstream: `disconnected` stands.
+    if (state === 'disconnected' && this.state === 'disconnected') return;
     this.counts.status++;
     if (state === 'gap') {
       this.counts.gaps++;
