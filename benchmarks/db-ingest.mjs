@@ -3,18 +3,19 @@
 // measured in the same run, and the latency of one-hour range queries on a table of >= 10M trades.
 //
 //   npx nx build db-proxy && node benchmarks/db-ingest.mjs [--trades 300000] [--rows 10000000] [--queries 300]
-//        [--batch 5000] [--ingest-only]   (--ingest-only: steps 1-2, printed, no report written)
+//        [--batch 5000] [--replicas 1] [--ingest-only]   (--ingest-only: steps 1-2, printed, no report written;
+//        --replicas: db-proxy processes sharing the durable consumer)
 //
 // CPU is measured per process from /proc (utime + stime): the service process and its Postgres
 // backends (found by application_name) during the ingest window; the COPY client and its backend
-// for the baseline. NATS' own CPU is not counted (the server is shared with other users).
+// for the baseline; nats-server (every local one, so an upper bound) and Postgres' background processes.
 //
 // Needs the local NATS (JetStream) and Postgres; everything stays on 127.0.0.1 in a namespace of
 // its own (stream <id>_MD_TRADES, schemas bench_<id>_*), dropped at the end. The 10M-row table is
 // generated in SQL (generate_series), not pushed through the service.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,10 +35,12 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '10000000' },
     queries: { type: 'string', default: '300' },
     batch: { type: 'string', default: '5000' },
+    replicas: { type: 'string', default: '1' },
     'ingest-only': { type: 'boolean', default: false },
   },
 });
 const BATCH = Number(values.batch);
+const REPLICAS = Number(values.replicas);
 const INGEST_ONLY = values['ingest-only'];
 const TRADES = Number(values.trades);
 const ROWS = Number(values.rows);
@@ -195,13 +198,32 @@ bench: try {
   }
   await Promise.all(pending);
   log(`stream filled with ${TRADES} trades in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const iPort = await freePort();
-  const service = startService(ingestSchema, iPort, { INGEST_BATCH_MAX: String(BATCH) });
-  const appName = `db-proxy/${id}-${iPort}`;
+  // Replicas share the durable consumer (they split the stream), as deployed replicas do.
+  const services = [];
+  for (let r = 0; r < REPLICAS; r++) {
+    const port = await freePort();
+    services.push({ port, child: startService(ingestSchema, port, { INGEST_BATCH_MAX: String(BATCH) }), appName: `db-proxy/${id}-${port}` });
+  }
+  const iPorts = services.map((x) => x.port);
+  // nats-server (every local one: shared, so an upper bound for ours) and Postgres' own background processes (WAL writer, checkpointer…).
+  const pidsOf = (re) =>
+    readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return re.test(readFileSync(`/proc/${d}/cmdline`, 'utf8'));
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  const natsPids = pidsOf(/nats-server/);
+  const pgAuxPids = (await admin.query(`SELECT pid FROM pg_stat_activity WHERE backend_type <> 'client backend'`)).rows.map((x) => x.pid);
+  const sumCpu = (pids) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const cpuNow = async () => {
     const backends = new Map();
-    for (const pid of await backendPids(appName)) backends.set(pid, cpuSeconds(pid));
-    return { service: cpuSeconds(service.pid), backends };
+    for (const { appName } of services) for (const pid of await backendPids(appName)) backends.set(pid, cpuSeconds(pid));
+    return { service: services.reduce((sum, x) => sum + cpuSeconds(x.child.pid), 0), backends, nats: sumCpu(natsPids), pgAux: sumCpu(pgAuxPids) };
   };
   const inserted = async () => {
     const r = await admin.query(`SELECT coalesce(sum(trades_inserted), 0)::bigint AS n FROM "${ingestSchema}".ingest_checkpoints`).catch(() => ({ rows: [{ n: 0 }] }));
@@ -232,17 +254,20 @@ bench: try {
   const ingestCpuPerK = {
     service: round(((cpuAtEnd.service - cpuAtFirst.service) / measured) * 1000, 4),
     postgres: round((pgCpu / measured) * 1000, 4),
+    postgresBackground: round(((cpuAtEnd.pgAux - cpuAtFirst.pgAux) / measured) * 1000, 4),
+    natsServer: round(((cpuAtEnd.nats - cpuAtFirst.nats) / measured) * 1000, 4),
   };
   const stored = Number((await admin.query(`SELECT count(*) AS n FROM "${ingestSchema}".trades`)).rows[0].n);
-  log(`db-proxy ingest: ${measured} trades in ${ingestSeconds.toFixed(2)} s = ${ingestRate} trades/s (${round(ingestRate / copyRate)}x raw COPY); rows stored ${stored}`);
+  log(`db-proxy ingest (${REPLICAS} replica${REPLICAS > 1 ? 's' : ''}): ${measured} trades in ${ingestSeconds.toFixed(2)} s = ${ingestRate} trades/s (${round(ingestRate / copyRate)}x raw COPY); rows stored ${stored}`);
   const loadAtIngest = loadavg()[0];
-  log(`  CPU-s per 1,000 trades: service ${ingestCpuPerK.service}, postgres backends ${ingestCpuPerK.postgres} (raw COPY: client ${copyCpuPerK.client}, postgres ${copyCpuPerK.postgres}); load ${loadAtIngest.toFixed(1)}`);
+  log(`  CPU-s per 1,000 trades: service ${ingestCpuPerK.service}, postgres backends ${ingestCpuPerK.postgres}, postgres background ${ingestCpuPerK.postgresBackground}, nats-server ${ingestCpuPerK.natsServer} (raw COPY: client ${copyCpuPerK.client}, postgres ${copyCpuPerK.postgres}); load ${loadAtIngest.toFixed(1)}`);
   // Where the time goes: the service's own histogram of batch write+commit time.
-  const metrics = await (await fetch(`http://127.0.0.1:${iPort}/metrics`)).text();
-  const metric = (name) => Number(metrics.match(new RegExp(`^${name}\\{[^}]*outcome="ok"[^}]*\\} ([0-9.e+-]+)$`, 'm'))?.[1] ?? NaN);
+  const metricTexts = await Promise.all(iPorts.map(async (port) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text()));
+  const metric = (name) =>
+    metricTexts.reduce((sum, text) => sum + Number(text.match(new RegExp(`^${name}\\{[^}]*outcome="ok"[^}]*\\} ([0-9.e+-]+)$`, 'm'))?.[1] ?? NaN), 0);
   const writeSeconds = metric('cs_db_ingest_batch_seconds_sum');
   const batches = metric('cs_db_ingest_batch_seconds_count');
-  log(`  batches ${batches}, Postgres write+commit ${round(writeSeconds)} s in total (${round((writeSeconds / ingestSeconds) * 100, 0)}% of the ingest time)`);
+  log(`  batches ${batches}, Postgres write+commit ${round(writeSeconds)} s in total (${round((writeSeconds / ingestSeconds / REPLICAS) * 100, 0)}% of each replica's ingest time)`);
   // A clean stop (SIGTERM) within 15 s, else killed (and said so: a shutdown that hangs is a bug).
   for (const c of children.splice(0)) {
     const exited = new Promise((r) => c.once('exit', () => r(true)));
@@ -312,6 +337,7 @@ bench: try {
     postgres: (await admin.query('SHOW server_version')).rows[0].server_version,
     ingest: {
       trades: TRADES,
+      replicas: REPLICAS,
       batchMax: BATCH,
       cpuSecondsPer1000: ingestCpuPerK,
       seconds: round(ingestSeconds),
@@ -324,6 +350,9 @@ bench: try {
     rawCopy: { rows: TRADES, seconds: round(copySeconds), rowsPerSecond: copyRate, cpuSecondsPer1000: copyCpuPerK },
     loadAverage1m: round(loadAtIngest, 1),
     ingestVsRawCopy: round(ingestRate / copyRate),
+    ceilingTradesPerSecond: Math.round(
+      (cpus().length * 1000) / (ingestCpuPerK.service + ingestCpuPerK.postgres + ingestCpuPerK.postgresBackground + ingestCpuPerK.natsServer),
+    ),
     rangeQuery: { tableRows: total, days, instruments: 4, generatedSeconds: Math.round(genSeconds), firstPage1000: firstPage, wholeHour },
   };
   mkdirSync(join(root, 'benchmarks/results'), { recursive: true });
@@ -333,13 +362,14 @@ bench: try {
     '',
     `${report.date} — ${report.machine.cpus} cores (${report.machine.model}), Node ${report.machine.node}, PostgreSQL ${report.postgres}; NATS, Postgres and the service share the machine (load average ${report.loadAverage1m} during the ingest, from other users too: compare the ratio to raw COPY of the same run).`,
     '',
-    '`npx nx build db-proxy && node benchmarks/db-ingest.mjs`',
+    `\`npx nx build db-proxy && node benchmarks/db-ingest.mjs${REPLICAS > 1 ? ` --replicas ${REPLICAS}` : ''}\``,
     '',
     '| measure | result |',
     '|---|---|',
     `| raw COPY (same rows, ${BATCH.toLocaleString('en')}-row transactions, plain table with its primary key) | ${copyRate.toLocaleString('en')} rows/s; CPU-s per 1,000 rows: client ${copyCpuPerK.client}, Postgres ${copyCpuPerK.postgres} |`,
-    `| db-proxy ingest: MD_TRADES → committed rows (pull consumer, COPY to staging, INSERT … ON CONFLICT into day partitions, candles, counts, checkpoint; acked after commit) | **${ingestRate.toLocaleString('en')} trades/s** (${report.ingestVsRawCopy}x raw COPY; target 100,000) |`,
-    `| CPU-s per 1,000 trades (ingest window) | service ${ingestCpuPerK.service}, its Postgres backends ${ingestCpuPerK.postgres} |`,
+    `| db-proxy ingest, ${REPLICAS} replica${REPLICAS > 1 ? 's' : ''}: MD_TRADES → committed rows (pull consumer; COPY into the day partitions with candles, counts and checkpoint in the same transaction; acked after commit) | **${ingestRate.toLocaleString('en')} trades/s** (${report.ingestVsRawCopy}x raw COPY; target 100,000) |`,
+    `| CPU-s per 1,000 trades (ingest window) | service ${ingestCpuPerK.service}, its Postgres backends ${ingestCpuPerK.postgres}, Postgres background ${ingestCpuPerK.postgresBackground}, nats-server ${ingestCpuPerK.natsServer} (JetStream delivery and one ack per trade) |`,
+    `| what this machine allows: ${report.machine.cpus} cores ÷ the CPU of one trade (all four above) | ${report.ceilingTradesPerSecond.toLocaleString('en')} trades/s with every core busy and nothing else running |`,
     `| batches (up to ${BATCH.toLocaleString('en')}) and time inside the write (write + commit, summed) | ${batches} batches, ${round(writeSeconds)} s of ${round(ingestSeconds)} s |`,
     `| one-hour range on ${total.toLocaleString('en')} trades, first page (1,000 rows), HTTP | p50 ${firstPage.p50Ms} ms, **p99 ${firstPage.p99Ms} ms** (${QUERIES} random hours) |`,
     `| one-hour range, every page (~${wholeHour.rowsPerQuery.toLocaleString('en')} trades in pages of 5,000), HTTP | p50 ${wholeHour.p50Ms} ms, p99 ${wholeHour.p99Ms} ms |`,
