@@ -65,4 +65,17 @@ describe('SymbolFeed status events', () => {
     h.f.status('disconnected', 'connection closed (1006)'); // a new outage
     expect(h.statuses.map((s) => s.state)).toEqual(['connected', 'disconnected', 'connected', 'disconnected']);
   });
+
+  it('resync is published once per outage of the book: asked again before it is connected adds nothing', () => {
+    const h = feed();
+    h.f.status('connected', 'book synced');
+    h.f.status('resync', 'unreadable l2update');
+    h.f.status('resync', 'unreadable snapshot'); // the same fault's second frame
+    expect(h.f.state).toBe('resyncing');
+    h.f.status('connected', 'snapshot replaced the book');
+    h.f.status('gap', 'update 9..9 does not follow 7');
+    h.f.status('resync', 'sequence gap'); // a new outage
+    expect(h.statuses.map((s) => s.state)).toEqual(['connected', 'resync', 'connected', 'gap', 'resync']);
+    expect(h.f.counts.resyncs).toBe(2);
+  });
 });

@@ -120,6 +120,9 @@ export class SymbolFeed {
     // A connection that closes before the symbol was connected again (a venue that accepts and then
     // refuses, a reconnect that drops at once) changes nothing downstream: `disconnected` stands.
     if (state === 'disconnected' && this.state === 'disconnected') return;
+    // Likewise a book asked to resync again before it is connected (a second unreadable frame of the
+    // same fault, a snapshot refused): downstream already holds no valid book, `resync` stands.
+    if (state === 'resync' && this.state === 'resyncing') return;
     this.counts.status++;
     if (state === 'gap') {
       this.counts.gaps++;

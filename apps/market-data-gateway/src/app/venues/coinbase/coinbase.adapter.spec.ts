@@ -4,6 +4,7 @@ import type { RestClient, RestRequest } from '../../rest/rest.types';
 import { CoinbaseAdapter } from './coinbase.adapter';
 import { coinbaseCredentialsFromEnv } from './coinbase.credentials';
 import { signSubscribe } from './coinbase.protocol';
+import { frameType } from './coinbase.session';
 import { coinbaseHarness } from './coinbase-harness';
 
 // The documented examples (docs.cdp.coinbase.com → Exchange → WebSocket feed → Channels).
@@ -297,6 +298,61 @@ describe('Coinbase Exchange adapter: book integrity', () => {
     expect(h.ctx.parseErrors).toBe(3);
     await waitFor(() => h.sent.length === 2, 2000);
     expect(JSON.parse(h.sent[1] as string).channels[0].product_ids.sort()).toEqual(['BTC-USD', 'ETH-USD']);
+  });
+
+  it('reads the type of an unreadable frame from what survived: a name cut short is known only when one kind of message begins so', () => {
+    expect(frameType('{"malformed":{"type":"l2update","')).toBe('l2update');
+    expect(frameType('{"type":"heartbeat","last_trade_id":12')).toBe('heartbeat');
+    expect(frameType('{"type":"mat')).toBe('match');
+    expect(frameType('{"type":"tick')).toBe('ticker');
+    expect(frameType('{"type":"l')).toBeUndefined(); // l2update or last_match
+    expect(frameType('{"type":"s')).toBeUndefined(); // snapshot or subscriptions
+    expect(frameType('{"type":"')).toBeUndefined();
+    expect(frameType('{"ty')).toBeUndefined();
+  });
+
+  it('one fault destroying several frames: one resync per book, the snapshot it destroyed is asked for again, its late twin changes nothing', async () => {
+    const h = coinbaseHarness(new CoinbaseAdapter({ audit: false, resubscribeSpacingMs: 0 }), ['BTC-USD', 'ETH-USD']);
+    h.frame(snapshot('BTC-USD', [['100.00', '1']], [['101.00', '1']]));
+    h.frame(snapshot('ETH-USD', [['10.00', '1']], [['11.00', '1']]));
+    h.frame('{"malformed":{"type":"l2update","'); // product cut off: every book resyncs
+    h.frame('{"malformed":{"type":"l2update","'); // before the snapshots: they replace the books anyway
+    await waitFor(() => h.sent.length === 2, 2000);
+    expect(JSON.parse(h.sent[1] as string).channels[0].product_ids.sort()).toEqual(['BTC-USD', 'ETH-USD']);
+    h.frame('{"malformed":{"type":"snapshot","'); // one of the two answers destroyed: both may be it
+    await waitFor(() => h.sent.length === 4, 2000);
+    h.frame(snapshot('ETH-USD', [['10.50', '1']], [['11.00', '1']])); // the first answer for ETH
+    h.frame(snapshot('BTC-USD', [['100.50', '1']], [['101.00', '1']])); // the second for BTC
+    await waitFor(() => h.feeds.get('BTC-USD')?.book?.isLive === true && h.feeds.get('ETH-USD')?.book?.isLive === true, 2000);
+    h.frame(snapshot('ETH-USD', [['10.75', '1']], [['11.00', '1']])); // the second for ETH: the book is live already
+    expect(h.feeds.get('ETH-USD')?.book?.top('bid', 5)).toEqual([['10.50', '1']]);
+    expect(h.sink.statesOf('BTC-USD')).toEqual(['connected', 'resync', 'connected']);
+    expect(h.sink.statesOf('ETH-USD')).toEqual(['connected', 'resync', 'connected']);
+    expect(h.feeds.get('BTC-USD')?.book?.top('bid', 5)).toEqual([['100.50', '1']]);
+    expect(h.ctx.parseErrors).toBe(3);
+    // Live again: the next unreadable update resyncs again (a new outage).
+    h.frame('{"malformed":{"type":"l2update","');
+    expect(h.sink.statesOf('ETH-USD')).toEqual(['connected', 'resync', 'connected', 'resync']);
+  });
+
+  it('an unreadable match is no lost frame: its hole is no gap and resyncs nothing; a hole no unreadable match explains still is', () => {
+    const adapter = new CoinbaseAdapter({ audit: false, backfill: false });
+    const h = coinbaseHarness(adapter, ['BTC-USD', 'ETH-USD']);
+    h.frame(snapshot('BTC-USD', [['100.00', '1']], [['101.00', '1']]));
+    h.frame(snapshot('ETH-USD', [['10.00', '1']], [['11.00', '1']]));
+    h.frame(match('BTC-USD', 1));
+    const full = JSON.stringify(match('BTC-USD', 2));
+    h.frame(full.slice(0, full.length >> 1)); // truncated: type and trade_id survive, product_id not
+    h.frame('{"malformed":{"type":"match","tra'); // nothing but the type
+    h.frame(match('BTC-USD', 4));
+    for (let i = 0; i < 3; i++) h.frame(heartbeat('BTC-USD', 4));
+    expect(h.sink.statesOf('BTC-USD')).toEqual(['connected']);
+    expect(adapter.stats).toMatchObject({ tradeGaps: 0, lostTrades: 0, unreadableTrades: 2 });
+    h.frame(match('BTC-USD', 6)); // 5 never comes, and nothing unreadable explains it
+    for (let i = 0; i < 2; i++) h.frame(heartbeat('BTC-USD', 6));
+    expect(h.sink.statesOf('BTC-USD')).toEqual(['connected', 'gap', 'resync']);
+    expect(h.sink.statesOf('ETH-USD')).toEqual(['connected']);
+    expect(adapter.stats).toMatchObject({ tradeGaps: 1, lostTrades: 1, unreadableTrades: 2 });
   });
 
   it('falls back to level2_batch when the venue refuses the signed subscribe', () => {

@@ -56,6 +56,8 @@ export interface CoinbaseStats {
   /** Holes in the trade ids confirmed by heartbeats. */
   tradeGaps: number;
   lostTrades: number;
+  /** Missing trade ids explained by a `match` that arrived unreadable (backfilled, no resync). */
+  unreadableTrades: number;
   /** Trades fetched over REST for holes in the ids (all connections). */
   backfill: BackfillStats;
 }
@@ -109,7 +111,7 @@ export class CoinbaseAdapter implements VenueAdapter {
     this.snapshotTimeoutMs = options.snapshotTimeoutMs ?? 10_000;
     this.resubscribeSpacingMs = options.resubscribeSpacingMs ?? 250;
     this.backfill = options.backfill === false ? undefined : new TradeBackfill({ ...BACKFILL_DEFAULTS, ...options.backfill });
-    this.stats = { audit: emptyAuditStats(), tradeGaps: 0, lostTrades: 0, backfill: this.backfill?.stats ?? emptyBackfillStats() };
+    this.stats = { audit: emptyAuditStats(), tradeGaps: 0, lostTrades: 0, unreadableTrades: 0, backfill: this.backfill?.stats ?? emptyBackfillStats() };
   }
 
   /**
@@ -122,7 +124,11 @@ export class CoinbaseAdapter implements VenueAdapter {
 
   /** Audit, trade-id and backfill counters over every connection (`GET /v1/feeds` `adapter`, `cs_gateway_adapter_counter`). */
   counters(): Record<string, number> {
-    const out: Record<string, number> = { tradeGaps: this.stats.tradeGaps, lostTrades: this.stats.lostTrades };
+    const out: Record<string, number> = {
+      tradeGaps: this.stats.tradeGaps,
+      lostTrades: this.stats.lostTrades,
+      unreadableTrades: this.stats.unreadableTrades,
+    };
     for (const [k, v] of Object.entries(this.stats.audit)) if (typeof v === 'number') out[`audit_${k}`] = v;
     for (const [k, v] of Object.entries(this.stats.backfill)) out[`backfill_${k}`] = v;
     out['level2Authenticated'] = this.usesLevel2 ? 1 : 0;

@@ -37,6 +37,30 @@ interface RunningAudit {
 
 /** Frame types that never change a book (a malformed one of these cannot have lost a book update). */
 const NOT_BOOK = new Set(['match', 'last_match', 'ticker', 'heartbeat', 'subscriptions', 'error']);
+/** Every type the feed sends us: a type cut short is known when every type it may begin is. */
+const KNOWN_TYPES = [...NOT_BOOK, 'l2update', 'snapshot'];
+
+/**
+ * The `type` of a frame from whatever text survived: the full name, or a name cut short that only
+ * one kind of message begins with (`"mat` → match, but `"` or `"l` could be `l2update` or
+ * `last_match`: undefined, unknown).
+ */
+export function frameType(text: string): string | undefined {
+  const m = /"type"\s*:\s*"([a-z_0-9]*)("?)/.exec(text);
+  if (!m) return undefined;
+  const name = m[1] as string;
+  if (m[2]) return name;
+  const candidates = KNOWN_TYPES.filter((t) => t.startsWith(name));
+  if (candidates.length === 1) return candidates[0];
+  // Cut inside the name of several types: known when none of them is a book message.
+  return candidates.length > 0 && candidates.every((t) => NOT_BOOK.has(t)) ? (candidates[0] as string) : undefined;
+}
+
+/** A `trade_id` written in full in the text (followed by `,` or `}`: a number cut short is no id). */
+function tradeIdIn(text: string): number | undefined {
+  const m = /"trade_id"\s*:\s*(\d{1,15})\s*[,}]/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
 
 /**
  * One Coinbase connection: the hot path (`onFrame`), WebSocket re-snapshots per product
@@ -55,6 +79,8 @@ export class CoinbaseSession implements VenueSession {
   private readonly epochs = new Map<string, number>();
   private readonly pending = new Map<string, PendingSnapshot>();
   private readonly resubscribe = new Set<string>();
+  /** Per product: resubscribes sent whose snapshot has not arrived (one destroyed on the way stays counted). */
+  private readonly outstanding = new Map<string, number>();
   private readonly tradeIds = new TradeIdTracker();
   private readonly mismatches = new Map<string, number>();
   /** Per product with a book: the top of book last published as L1 (`bidPx bidSz askPx askSz`). */
@@ -149,6 +175,13 @@ export class CoinbaseSession implements VenueSession {
     if (typeof s === 'string') return this.malformed(text, s, msg['product_id']);
     const sym = this.carried(s.product_id, 'l2');
     if (!sym) return;
+    const answering = this.outstanding.get(s.product_id) ?? 0;
+    if (answering > 0) this.outstanding.set(s.product_id, answering - 1);
+    if (answering > 0 && !this.pending.has(s.product_id) && this.books.get(s.product_id)?.state === 'live') {
+      // The answer to a resubscribe that an earlier snapshot already satisfied (the product was asked
+      // again while its snapshot was on the way): the live book is exact, a second `connected` would say nothing.
+      return this.ctx.skipped();
+    }
     const seq = Math.max(recvUs, (this.counters.get(s.product_id) ?? 0) + 1);
     this.counters.set(s.product_id, seq);
     this.epochs.set(s.product_id, (this.epochs.get(s.product_id) ?? 0) + 1);
@@ -228,7 +261,9 @@ export class CoinbaseSession implements VenueSession {
     const sym = this.carried(h.product_id, 'trades');
     if (!sym) return;
     this.adapter.backfill?.heartbeat(this.ctx, sym, h.last_trade_id);
+    const explained = this.tradeIds.explained;
     const lost = this.tradeIds.heartbeat(h.product_id, h.last_trade_id);
+    this.adapter.stats.unreadableTrades += this.tradeIds.explained - explained;
     if (lost) this.tradesLost(sym, lost, recvUs);
   }
 
@@ -260,19 +295,35 @@ export class CoinbaseSession implements VenueSession {
   }
 
   /**
-   * A frame we could not read. If it may have carried a book change, that book can no longer be
-   * trusted: resync the product it names, or every book of the connection when it names none.
+   * A frame we could not read (counted and logged by the core). What it was is read from the text
+   * that survived (`"type"` comes first on every Coinbase message, `product_id` second on book messages):
+   * - a type that never changes a book (`match`, `ticker`, `heartbeat`, `subscriptions`…) touches no
+   *   book. An unreadable `match` is noted by the trade-id check, so the hole it leaves (the trade is
+   *   backfilled over REST) is not taken for frames the connection lost;
+   * - otherwise it may have been a book update: a live book it may belong to (the product it names, or
+   *   every book of the connection when it names none) is resynced. A book already waiting for its
+   *   snapshot is not asked again — the snapshot comes after this frame and replaces the book —
+   *   unless the frame may have been that very snapshot (`snapshot`, or a type cut off).
    */
   private malformed(text: string, reason: string, product?: unknown): void {
     this.ctx.parseError(text, reason);
-    const type = /"type"\s*:\s*"([a-z_0-9]+)"/.exec(text)?.[1];
-    if (type !== undefined && NOT_BOOK.has(type)) return;
+    const type = frameType(text);
     const named = typeof product === 'string' ? product : productIdIn(text);
-    if (named !== undefined) {
-      if (this.ctx.byNative.has(named)) this.books.get(named)?.resync(`unreadable ${type ?? 'frame'} (${reason})`);
+    if (type !== undefined && NOT_BOOK.has(type)) {
+      if (type === 'match') this.tradeIds.unreadable(named, tradeIdIn(text));
       return;
     }
-    for (const book of this.books.values()) book.resync(`unreadable frame naming no product (${reason})`);
+    // A snapshot destroyed on its way: its resubscribe is answered (for nothing).
+    if (type === 'snapshot' && named !== undefined && (this.outstanding.get(named) ?? 0) > 0)
+      this.outstanding.set(named, (this.outstanding.get(named) as number) - 1);
+    const mayBeSnapshot = type === undefined || type === 'snapshot';
+    const mayBeUpdate = type !== 'snapshot';
+    const why = named === undefined ? `unreadable ${type ?? 'frame'} naming no product (${reason})` : `unreadable ${type ?? 'frame'} (${reason})`;
+    for (const [p, book] of this.books) {
+      if (named !== undefined && p !== named) continue;
+      const live = book.state === 'live';
+      if ((live && mayBeUpdate) || (!live && mayBeSnapshot && this.pending.has(p))) book.resync(why);
+    }
   }
 
   private next(product: string): number {
@@ -319,6 +370,7 @@ export class CoinbaseSession implements VenueSession {
       const products = [...this.resubscribe];
       this.resubscribe.clear();
       if (products.length === 0 || this.closed) return;
+      for (const p of products) this.outstanding.set(p, (this.outstanding.get(p) ?? 0) + 1);
       const channel = [{ name: this.adapter.bookChannel, product_ids: products }];
       this.ctx.send(subscribeMessage('unsubscribe', channel));
       this.ctx.send(subscribeMessage('subscribe', channel, this.adapter.subscribeCredentials));
