@@ -53,6 +53,23 @@ interface VenueCase {
    */
   tradeBatches?: boolean;
   /**
+   * A trade in a destroyed frame comes back (Coinbase: the hole in the contiguous trade ids is filled
+   * from REST `GET /products/<id>/trades`): after malformed/truncate too, every trade sent is
+   * published exactly once, waited for with a deadline — none is budgeted as lost.
+   */
+  backfillsTrades?: boolean;
+  /**
+   * For venues without a sequence (Coinbase): what an unreadable frame, as received, may have been —
+   * `none` (a type that never changes a book: match, ticker, heartbeat), `named` (a book message
+   * whose product survived: that book alone resyncs) or `all` (a book message, or a type cut off,
+   * naming no product: it may have been an update of any book of the connection, so every one
+   * resyncs). The malformed/truncate tests then expect exactly one `resync,connected` per book so
+   * affected (one per fault however many of its frames hit the book) and nothing for the others,
+   * instead of the default: a lost diff shows at the next one, on the faulted symbol alone, as
+   * `gap → resync → connected` (or not at all).
+   */
+  unreadableFrame?: (frame: string) => 'none' | 'named' | 'all';
+  /**
    * How a refused subscription recovers: `rotate` (default: a fresh connection subscribes everything
    * again) or `retry` (Kraken refuses per symbol and channel: that subscription alone is sent again).
    */
@@ -94,14 +111,21 @@ const CASES: VenueCase[] = [
   // venues/coinbase); its books come from WebSocket snapshots, so REST faults do not touch them.
   // Its server close has no notice (a plain reconnect, like drop). reorder: a swapped pair of
   // l2updates that set the same level is undetectable without a sequence until the REST audit
-  // (60 s). malformed/truncate: left out while the adapter is reworked — an unreadable l2update cut
-  // before its product_id resyncs every book of the connection (the other product too), and a
-  // destroyed match becomes gap → resync two heartbeats later, after the test has moved on.
+  // (60 s). malformed/truncate: an unreadable frame resyncs the books it may have changed (the
+  // simulator's malformed frame keeps `{"type":"l2update","` — no product, so every book of the
+  // connection; a truncated one keeps its product_id), and a destroyed match's trade is backfilled
+  // over REST, published once, with no status.
   {
     venue: 'coinbase',
-    faults: new Set(['drop', 'stall', 'duplicate', ...CONNECTION]),
+    faults: new Set(['drop', 'stall', 'duplicate', 'malformed', 'truncate', ...CONNECTION]),
     sequenced: false,
     lastTradeOnSubscribe: true,
+    backfillsTrades: true,
+    unreadableFrame: (frame) => {
+      const type = /"type":"([a-z_0-9]+)"/.exec(frame)?.[1];
+      if (type && ['match', 'last_match', 'ticker', 'heartbeat', 'subscriptions'].includes(type)) return 'none';
+      return /"product_id":"[A-Z0-9]+-[A-Z0-9]+"/.test(frame) ? 'named' : 'all';
+    },
   },
   // Kraken v2: no sequence numbers; the CRC32 of the top 10 is the continuity check, so the book is
   // subscribed at depth 10 (every level it holds is covered by the checksum: any lost update that
@@ -290,8 +314,8 @@ describe.each(CASES.map((c) => ({ ...c, name: c.label ?? c.venue })))('gateway c
         // Trades destroyed by earlier faults (malformed, truncated) stay lost: the expectation carries them.
         const expected = sent - (lost.get(symbol) ?? 0);
         const published = () => (trades.get(symbol) ?? []).length;
-        await waitFor(() => published() >= expected, destroyed ? 3000 : 15_000, 50).catch(() => undefined);
-        const lostTrades = destroyedTrades(symbol, t?.lastTradeId ?? 0, destroyed);
+        await waitFor(() => published() >= expected, destroyed && !c.backfillsTrades ? 3000 : 15_000, 50).catch(() => undefined);
+        const lostTrades = c.backfillsTrades ? 0 : destroyedTrades(symbol, t?.lastTradeId ?? 0, destroyed);
         const got = trades.get(symbol) ?? [];
         const newlyLost = expected - got.length;
         expect({ symbol, newlyLost: Math.max(0, newlyLost) <= lostTrades ? 'within' : newlyLost }).toEqual({ symbol, newlyLost: 'within' });
@@ -437,7 +461,116 @@ describe.each(CASES.map((c) => ({ ...c, name: c.label ?? c.venue })))('gateway c
     expect(statesOf(B, m.status[B]).filter((s) => s !== 'connected')).toEqual([]);
   });
 
+  /** Frames received since `since` (ms) that are not JSON: the frames a fault destroyed, as the capture recorded them. */
+  function unreadableSince(since: number): string[] {
+    const out: string[] = [];
+    for (const f of readdirSync(capDir).filter((x) => x.startsWith(`${venue.toUpperCase()}.ws.`))) {
+      for (const line of readFileSync(join(capDir, f), 'utf8').split('\n')) {
+        const m = /^(\d+\.\d+): (.*)$/.exec(line);
+        if (!m || Number(m[1]) * 1000 < since) continue;
+        try {
+          JSON.parse(m[2] as string);
+        } catch {
+          out.push(m[2] as string);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A destroyed trade frame, for certain: markets stopped, the fault armed, then events of A run in
+   * one turn until one trades — its `match` is A's first frame (book updates go out in 50 ms
+   * batches, later). The trade comes back once through the REST backfill; the hole it left is not
+   * taken for lost frames (no gap, no resync), which shows when the heartbeats confirm the hole.
+   */
+  async function destroyedTradeComesBack(type: 'malformed' | 'truncate'): Promise<void> {
+    await rate(0);
+    const m = mark();
+    const before = (await feeds()).adapter ?? {};
+    const since = Date.now();
+    const market = sim.market(venue, A);
+    const first = market.tradeId;
+    arm({ type, symbol: A, count: 1 });
+    for (let i = 0; i < 1000 && market.tradeId === first; i++) sim.step(venue, A, 1);
+    const id = market.tradeId;
+    expect(id).toBe(first + 1);
+    expect(applied(type, since)).toBe(1);
+    await rate(30);
+    const destroyed = await waitFor(() => {
+      const frames = unreadableSince(since);
+      return frames.length ? frames : undefined;
+    }, 10_000);
+    expect(destroyed.map((f) => /"type":"([a-z_]+)"/.exec(f)?.[1])).toEqual(['match']);
+    // Published once, from REST, and the heartbeats' confirmation of the hole found it explained.
+    await waitFor(() => tradeIds(A).includes(id), 15_000);
+    const after = await waitFor(async () => {
+      const now = (await feeds()).adapter ?? {};
+      return now.unreadableTrades > (before.unreadableTrades ?? 0) ? now : undefined;
+    }, 15_000);
+    expect({
+      published: tradeIds(A).filter((x) => x === id).length,
+      backfilled: after.backfill_trades - (before.backfill_trades ?? 0),
+      unreadable: after.unreadableTrades - (before.unreadableTrades ?? 0),
+      lost: (after.lostTrades ?? 0) - (before.lostTrades ?? 0),
+    }).toEqual({ published: 1, backfilled: 1, unreadable: 1, lost: 0 });
+    await settled({ frames: 1, since: m });
+    for (const s of SYMBOLS) expect({ s, states: statesOf(s, m.status[s]) }).toEqual({ s, states: [] });
+  }
+
+  const unreadableFrame = c.unreadableFrame;
   for (const type of ['malformed', 'truncate'] as const) {
+    if (!unreadableFrame) continue;
+    faultTest(
+      type,
+      `${type} frames: each book they may have changed resyncs once; a destroyed trade is backfilled once, no status`,
+      async () => {
+        const m = mark();
+        const since = Date.now();
+        const adapterBefore = (await feeds()).adapter ?? {};
+        const parseErrors = async () =>
+          metricValue(await (await fetch(`${gw.url}/metrics`)).text(), 'cs_gateway_parse_errors_total', { venue });
+        const parseErrorsBefore = await parseErrors();
+        arm({ type, symbol: A, count: 2 });
+        await waitFor(() => applied(type, since) >= 2, 15_000);
+        // The oracle: the two frames as they arrived (the gateway's raw capture), and what each may have been.
+        const destroyed = await waitFor(() => {
+          const frames = unreadableSince(since);
+          return frames.length >= 2 ? frames : undefined;
+        }, 10_000);
+        expect(destroyed).toHaveLength(2);
+        const kinds = destroyed.map((f) => unreadableFrame(f));
+        const resynced: string[] = kinds.includes('all') ? [A, B] : kinds.includes('named') ? [A] : [];
+        const expected = (s: string) => (resynced.includes(s) ? 'resync,connected' : '');
+        await waitFor(() => SYMBOLS.every((s) => statesOf(s, m.status[s]).join() === expected(s)), 30_000);
+        // Let the faulted symbol carry on before the markets stop (a trade after the destroyed one shows its hole).
+        await waitFor(() => (l2.get(A) ?? []).length > m.l2[A] + 3, 15_000);
+        await settled({ frames: 2, since: m });
+        // Each destroyed match: its trade came back through the REST backfill (`settled` saw every
+        // trade once), and the heartbeats confirmed its hole as explained, not lost.
+        const matches = destroyed.filter((f) => /"type":"match"/.test(f)).length;
+        const delta = (now: Record<string, number>, name: string) => (now[name] ?? 0) - (adapterBefore[name] ?? 0);
+        const adapter = await waitFor(async () => {
+          const now = (await feeds()).adapter ?? {};
+          return delta(now, 'backfill_trades') >= matches && delta(now, 'unreadableTrades') >= matches ? now : undefined;
+        }, 15_000);
+        expect({
+          backfilled: delta(adapter, 'backfill_trades'),
+          unreadable: delta(adapter, 'unreadableTrades'),
+          unfilled: delta(adapter, 'backfill_unfilled'),
+          lost: delta(adapter, 'lostTrades'),
+        }).toEqual({ backfilled: matches, unreadable: matches, unfilled: 0, lost: 0 });
+        // Exactly that, once: no second resync for the fault's second frame, no gap for a destroyed match.
+        for (const s of SYMBOLS) expect({ s, states: statesOf(s, m.status[s]).join() }).toEqual({ s, states: expected(s) });
+        // Counted, never thrown: one parse error a destroyed frame.
+        expect(await parseErrors()).toBe(parseErrorsBefore + 2);
+        if (c.backfillsTrades) await destroyedTradeComesBack(type);
+      },
+    );
+  }
+
+  for (const type of ['malformed', 'truncate'] as const) {
+    if (unreadableFrame) continue;
     faultTest(type, `${type} frames: counted as parse errors, never thrown; a lost diff resyncs that symbol alone`, async () => {
       const m = mark();
       const since = Date.now();

@@ -111,7 +111,13 @@ export class CoinbaseAdapter implements VenueAdapter {
     this.snapshotTimeoutMs = options.snapshotTimeoutMs ?? 10_000;
     this.resubscribeSpacingMs = options.resubscribeSpacingMs ?? 250;
     this.backfill = options.backfill === false ? undefined : new TradeBackfill({ ...BACKFILL_DEFAULTS, ...options.backfill });
-    this.stats = { audit: emptyAuditStats(), tradeGaps: 0, lostTrades: 0, unreadableTrades: 0, backfill: this.backfill?.stats ?? emptyBackfillStats() };
+    this.stats = {
+      audit: emptyAuditStats(),
+      tradeGaps: 0,
+      lostTrades: 0,
+      unreadableTrades: 0,
+      backfill: this.backfill?.stats ?? emptyBackfillStats(),
+    };
   }
 
   /**

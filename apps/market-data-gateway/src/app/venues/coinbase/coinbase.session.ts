@@ -318,7 +318,8 @@ export class CoinbaseSession implements VenueSession {
       this.outstanding.set(named, (this.outstanding.get(named) as number) - 1);
     const mayBeSnapshot = type === undefined || type === 'snapshot';
     const mayBeUpdate = type !== 'snapshot';
-    const why = named === undefined ? `unreadable ${type ?? 'frame'} naming no product (${reason})` : `unreadable ${type ?? 'frame'} (${reason})`;
+    const why =
+      named === undefined ? `unreadable ${type ?? 'frame'} naming no product (${reason})` : `unreadable ${type ?? 'frame'} (${reason})`;
     for (const [p, book] of this.books) {
       if (named !== undefined && p !== named) continue;
       const live = book.state === 'live';
