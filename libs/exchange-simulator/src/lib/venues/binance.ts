@@ -281,7 +281,12 @@ export class BinanceVenue extends BaseVenue {
       for (let i = 0; i < DEPTH_STREAMS.length; i++) this.flushBatch(o, i);
     } else if (this.realistic) {
       for (let i = 0; i < DEPTH_STREAMS.length; i++) {
-        if (!this.wanted(o.depth[i] as StreamKeys)) continue;
+        if (!this.wanted(o.depth[i] as StreamKeys)) {
+          // Nobody receives this update: a window collected for an earlier subscriber must not go
+          // out to the next one, or its diffs would skip this update (U != previous u + 1).
+          o.batches[i] = undefined;
+          continue;
+        }
         (o.batches[i] ??= new DepthBatch()).add(event.seq, event.changes);
       }
     } else {
