@@ -94,6 +94,15 @@ describe('gateway configuration', () => {
     expect(venueOverrides(cfg, 'binance').credentials).toBeUndefined();
   });
 
+  it('reads the Coinbase trade backfill settings (0 turns it off) and names a bad value', () => {
+    expect(venueOverrides(loadConfig(GatewayConfigSchema, { env: {} }), 'coinbase').tradeBackfill).toEqual({ maxTrades: 5000, delayMs: 1500 });
+    const cfg = loadConfig(GatewayConfigSchema, { env: { COINBASE_BACKFILL_MAX_TRADES: '0', COINBASE_BACKFILL_DELAY_MS: '250' } });
+    expect(venueOverrides(cfg, 'coinbase').tradeBackfill).toEqual({ maxTrades: 0, delayMs: 250 });
+    expect(venueOverrides(cfg, 'okx').tradeBackfill).toBeUndefined();
+    expect(problems({ COINBASE_BACKFILL_MAX_TRADES: '-1' })).toEqual(['COINBASE_BACKFILL_MAX_TRADES: expected 0 (off) or more (got "-1")']);
+    expect(problems({ COINBASE_BACKFILL_DELAY_MS: 'soon' })[0]).toMatch(/^COINBASE_BACKFILL_DELAY_MS: /);
+  });
+
   it('names a partial or malformed credential set without ever printing a credential', () => {
     const partial = problems({ COINBASE_API_SECRET: SECRET, COINBASE_API_PASSPHRASE: PASSPHRASE });
     expect(partial).toHaveLength(1);

@@ -4,7 +4,7 @@ import { isSymbol, isVenue, type Venue } from '@cryptoscalp/messaging';
 import { z } from 'zod';
 
 import { COINBASE_CREDENTIAL_VARIABLES, coinbaseCredentialsFromEnv } from './venues/coinbase/coinbase.credentials';
-import { type Channel, CHANNELS, type VenueCredentials } from './venues/venue-adapter';
+import { type Channel, CHANNELS, type VenueCredentials, type VenueSettings } from './venues/venue-adapter';
 
 /** One venue's carried symbols and channels. */
 export interface FeedSpec {
@@ -140,6 +140,15 @@ export const GatewayConfigSchema = z
     COINBASE_API_KEY: credential,
     COINBASE_API_SECRET: credential,
     COINBASE_API_PASSPHRASE: credential,
+    /** Most trades one hole in Coinbase trade ids backfills over REST (`GET /products/<id>/trades`); 0 turns backfill off. */
+    COINBASE_BACKFILL_MAX_TRADES: z.coerce
+      .number()
+      .int('expected an integer')
+      .min(0, 'expected 0 (off) or more')
+      .max(100_000, 'expected at most 100000')
+      .default(5000),
+    /** A hole in Coinbase trade ids still open this long is backfilled (a reordered frame may fill it first). */
+    COINBASE_BACKFILL_DELAY_MS: positiveInt(1500),
   })
   .superRefine((cfg, ctx) => {
     const parsed = parseFeeds(cfg.GATEWAY_FEEDS);
@@ -191,9 +200,10 @@ export interface VenueOverrides {
   restUrl?: string;
   bookDepth?: number;
   credentials?: VenueCredentials;
+  tradeBackfill?: VenueSettings['tradeBackfill'];
 }
 
-/** Per-venue overrides from `<VENUE>_WS_URL`, `<VENUE>_WS_FALLBACK_URLS`, `<VENUE>_REST_URL`, `<VENUE>_BOOK_DEPTH`, credentials. */
+/** Per-venue overrides from `<VENUE>_WS_URL`, `<VENUE>_WS_FALLBACK_URLS`, `<VENUE>_REST_URL`, `<VENUE>_BOOK_DEPTH`, credentials, Coinbase backfill. */
 export function venueOverrides(cfg: GatewayConfig, venue: Venue): VenueOverrides {
   const prefix = venue.toUpperCase();
   const get = (k: string) => (cfg as Record<string, unknown>)[`${prefix}_${k}`];
@@ -203,5 +213,7 @@ export function venueOverrides(cfg: GatewayConfig, venue: Venue): VenueOverrides
     restUrl: get('REST_URL') as string | undefined,
     bookDepth: get('BOOK_DEPTH') as number | undefined,
     credentials: venue === 'coinbase' ? coinbaseCredentialsFromEnv(cfg) : undefined,
+    tradeBackfill:
+      venue === 'coinbase' ? { maxTrades: cfg.COINBASE_BACKFILL_MAX_TRADES, delayMs: cfg.COINBASE_BACKFILL_DELAY_MS } : undefined,
   };
 }

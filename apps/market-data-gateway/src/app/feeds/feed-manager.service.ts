@@ -77,6 +77,7 @@ export class FeedManager implements OnApplicationBootstrap, OnApplicationShutdow
         // The venue's own alternatives only when its real endpoint is used (a simulator has none).
         wsFallbackUrls: o.wsFallbackUrls ?? (o.wsUrl === undefined ? [...(adapter.fallbackWsUrls ?? [])] : []),
         ...(o.credentials ? { credentials: o.credentials } : {}),
+        ...(o.tradeBackfill ? { tradeBackfill: o.tradeBackfill } : {}),
       };
       adapter.configure?.(settings);
       const metrics = promVenueMetrics(this.metrics, spec.venue);

@@ -106,6 +106,8 @@ export interface VenueSettings {
   wsFallbackUrls?: readonly string[];
   /** Credentials, when the venue's are configured. */
   credentials?: VenueCredentials;
+  /** Trade backfill over REST for venues with contiguous trade ids (Coinbase): `maxTrades` per hole (0: off), after `delayMs`. */
+  tradeBackfill?: { maxTrades: number; delayMs: number };
 }
 
 /** The venue's connection rules; the core shards, paces and rotates by them. */

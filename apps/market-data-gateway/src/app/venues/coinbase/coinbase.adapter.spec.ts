@@ -64,6 +64,20 @@ const l2update = (product: string, changes: string[][]) => ({
 
 const CREDENTIALS = { key: 'key-1', secret: 'Y3J5cHRvc2NhbHAtdGVzdC1zZWNyZXQtMDEyMzQ1Njc4OQ==', passphrase: 'pass-phrase-1' };
 
+describe('Coinbase Exchange adapter: configuration', () => {
+  it('takes the trade backfill settings from the core (COINBASE_BACKFILL_*): limits replaced, 0 turns it off', () => {
+    const settings = { wsUrl: 'ws://x', restUrl: 'http://x', bookDepth: 1 };
+    const a = new CoinbaseAdapter({ audit: false });
+    expect(a.backfill?.options).toEqual({ delayMs: 1500, maxTradesPerHole: 5000, attempts: 3 });
+    a.configure({ ...settings, tradeBackfill: { maxTrades: 200, delayMs: 400 } });
+    expect(a.backfill?.options).toEqual({ delayMs: 400, maxTradesPerHole: 200, attempts: 3 });
+    expect(a.counters()['backfill_holes']).toBe(0);
+    a.configure({ ...settings, tradeBackfill: { maxTrades: 0, delayMs: 400 } });
+    expect(a.backfill).toBeUndefined();
+    expect(a.counters()['backfill_trades']).toBe(0);
+  });
+});
+
 describe('Coinbase Exchange adapter: documented messages', () => {
   it('applies the documented snapshot and l2update, and publishes the documented match and ticker as the venue wrote them', () => {
     const h = coinbaseHarness(new CoinbaseAdapter({ audit: false }), ['BTC-USD', 'ETH-USD']);

@@ -96,7 +96,7 @@ export class CoinbaseAdapter implements VenueAdapter {
   readonly stats: CoinbaseStats;
   readonly auditOptions: CoinbaseAuditOptions | undefined;
   /** Shared by every connection: a hole may open across a reconnect. */
-  readonly backfill: TradeBackfill | undefined;
+  backfill: TradeBackfill | undefined;
   readonly snapshotTimeoutMs: number;
   readonly resubscribeSpacingMs: number;
   private credentials: CoinbaseCredentials | undefined;
@@ -122,10 +122,20 @@ export class CoinbaseAdapter implements VenueAdapter {
 
   /**
    * The core hands over the validated settings: credentials from `COINBASE_API_KEY` / `_SECRET` /
-   * `_PASSPHRASE` (or their `_FILE` forms) reach the adapter here.
+   * `_PASSPHRASE` (or their `_FILE` forms) and `COINBASE_BACKFILL_MAX_TRADES` / `_DELAY_MS` reach
+   * the adapter here.
    */
   configure(settings: VenueSettings): void {
     if (settings.credentials) this.credentials = settings.credentials;
+    const b = settings.tradeBackfill;
+    if (b) {
+      // Before any session exists (the core configures first): the tracker is replaced, not tuned.
+      this.backfill =
+        b.maxTrades === 0
+          ? undefined
+          : new TradeBackfill({ ...(this.backfill?.options ?? BACKFILL_DEFAULTS), maxTradesPerHole: b.maxTrades, delayMs: b.delayMs });
+      this.stats.backfill = this.backfill?.stats ?? emptyBackfillStats();
+    }
   }
 
   /** Audit, trade-id and backfill counters over every connection (`GET /v1/feeds` `adapter`, `cs_gateway_adapter_counter`). */
