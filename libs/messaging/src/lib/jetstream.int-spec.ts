@@ -153,14 +153,12 @@ describe('JetStream helpers (real NATS, own namespace per test)', () => {
     });
     try {
       await waitFor(() => calls === 1, 5000);
-      // The handler is stuck: poll the server a few times and find only the one batch handed out.
-      for (let i = 0; i < 5; i++) {
-        const info = await jsm.consumers.info(stream, 'slow');
-        expect(info.num_ack_pending).toBe(50);
-        expect(info.num_pending).toBe(950);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(calls).toBe(1);
+      // The handler is stuck: wait (500 ms deadline) for any sign of a second batch — another
+      // handler call or more messages handed out — and find none.
+      const moreOut = async () => calls > 1 || (await jsm.consumers.info(stream, 'slow')).num_ack_pending !== 50;
+      await expect(waitFor(moreOut, 500)).rejects.toThrow(/timed out/);
+      const info = await jsm.consumers.info(stream, 'slow');
+      expect([info.num_ack_pending, info.num_pending, calls]).toEqual([50, 950, 1]);
     } finally {
       release();
       await consumer.stop();
@@ -189,13 +187,11 @@ describe('JetStream helpers (real NATS, own namespace per test)', () => {
     } });
     try {
       await waitFor(async () => (await jsm.consumers.info(stream, 'pre')).num_ack_pending === 100, 5000);
-      for (let i = 0; i < 5; i++) {
-        const info = await jsm.consumers.info(stream, 'pre');
-        expect(info.num_ack_pending).toBe(100);
-        expect(info.num_pending).toBe(900);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(calls).toBe(1);
+      // Wait (500 ms deadline) for a third batch or a second handler call, and find neither.
+      const moreOut = async () => calls > 1 || (await jsm.consumers.info(stream, 'pre')).num_ack_pending !== 100;
+      await expect(waitFor(moreOut, 500)).rejects.toThrow(/timed out/);
+      const info = await jsm.consumers.info(stream, 'pre');
+      expect([info.num_ack_pending, info.num_pending, calls]).toEqual([100, 900, 1]);
       expect(consumer.stats.maxBatchesHeld).toBe(2);
     } finally {
       release();
@@ -214,13 +210,10 @@ describe('JetStream helpers (real NATS, own namespace per test)', () => {
       const first = batch.items[0]?.msg.info.streamSequence ?? 0;
       // Everything before this batch is acknowledged (previous commits; the server applies acks
       // asynchronously, so its floor may trail for a moment), nothing of this batch yet.
-      let floor = (await jsm.consumers.info(stream, 'ord')).ack_floor.stream_seq;
-      for (const deadline = Date.now() + 3000; floor < first - 1 && Date.now() < deadline; ) {
-        await new Promise((r) => setTimeout(r, 10));
-        floor = (await jsm.consumers.info(stream, 'ord')).ack_floor.stream_seq;
-      }
+      let floor = 0;
+      await waitFor(async () => (floor = (await jsm.consumers.info(stream, 'ord')).ack_floor.stream_seq) >= first - 1, 3000, 10).catch(() => undefined);
       if (floor !== first - 1) violations.push(`floor ${floor} at batch starting ${first}`);
-      await new Promise((r) => setTimeout(r, 5)); // "commit"
+      await new Promise((r) => setImmediate(r)); // "commit": let the prefetch run meanwhile"
       for (const d of batch.items) seen.push(d.msg.info.streamSequence);
       running--;
     } });

@@ -1,4 +1,5 @@
 import type { FeedState } from '@cryptoscalp/messaging';
+import { waitFor } from '@cryptoscalp/testing';
 
 import { binanceContinuity } from '../venues/binance/binance.protocol';
 import type { BookOptions, BookSnapshot, BookUpdate, LevelIn } from './book.types';
@@ -136,7 +137,7 @@ describe('BookSync with the Binance spot procedure (developers.binance.com, "How
     const h = harness();
     h.book.update(upd(5, 5));
     h.requests[0]?.reject(new Error('429'));
-    await waitUntil(() => h.requests.length === 2, 2000); // retried after a backoff
+    await waitFor(() => h.requests.length === 2, 2000, 5); // retried after a backoff
     expect(h.requests).toHaveLength(2);
     h.requests[1]?.resolve(snap(4, [['1', '1']], [['2', '1']]));
     await flush();
@@ -228,18 +229,25 @@ describe('BookSync hooks for WebSocket-snapshot venues (Kraken v2, OKX, Bybit)',
   });
 
   it('snapshotViaWs: one request for all buffered updates, open until the pushed snapshot arrives; asked again after snapshotTimeoutMs', async () => {
-    const h = wsBook({ snapshotViaWs: true, snapshotTimeoutMs: 30 });
-    for (let i = 2; i < 12; i++) {
-      h.book.update(upd(i, i));
-      await flush();
+    // The snapshot timeout runs on a fake clock (setImmediate stays real for flush()): the
+    // re-request and the absence of a third one are checked without waiting in real time.
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const h = wsBook({ snapshotViaWs: true, snapshotTimeoutMs: 30 });
+      for (let i = 2; i < 12; i++) {
+        h.book.update(upd(i, i));
+        await flush();
+      }
+      expect(h.requests()).toBe(1);
+      await jest.advanceTimersByTimeAsync(31);
+      expect(h.requests()).toBe(2); // no snapshot: requested again
+      h.book.snapshot(snap(20, ladder(2), [['200', '1']]));
+      expect(h.book.state).toBe('live');
+      await jest.advanceTimersByTimeAsync(1000); // many snapshot timeouts later…
+      expect(h.requests()).toBe(2); // …no third request: the arrived snapshot closed the request
+    } finally {
+      jest.useRealTimers();
     }
-    expect(h.requests()).toBe(1);
-    await waitUntil(() => h.requests() === 2, 2000); // no snapshot: requested again
-    h.book.snapshot(snap(20, ladder(2), [['200', '1']]));
-    expect(h.book.state).toBe('live');
-    // Observing an absence: a window longer than the snapshot timeout, then no third request.
-    await new Promise((r) => setTimeout(r, 80));
-    expect(h.requests()).toBe(2); // the arrived snapshot closed the request: no timeout fired
     // Without the flag, an undefined answer closes the request and every buffered update asks again.
     const plain = wsBook();
     for (let i = 2; i < 5; i++) {
@@ -249,14 +257,6 @@ describe('BookSync hooks for WebSocket-snapshot venues (Kraken v2, OKX, Bybit)',
     expect(plain.requests()).toBe(3);
   });
 });
-
-async function waitUntil(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('BookSync: a snapshot pushed on the WebSocket (snapshotViaWs)', () => {
   it('drops the updates buffered before it (older on the same connection), even when the venue restarted its sequence for the new subscription', () => {
