@@ -3,22 +3,10 @@ import { waitFor } from '@cryptoscalp/testing';
 import { type RestClient, RestError, type RestRequest } from '../../rest/rest.types';
 import { CoinbaseAdapter } from './coinbase.adapter';
 import { parseTradesPage } from './coinbase-backfill';
-import { coinbaseHarness } from './coinbase-harness';
+import { coinbaseHarness, DOC_MATCH } from './coinbase-harness';
 
 // The documented examples (docs.cdp.coinbase.com → Exchange → REST "Get product trades", WebSocket "matches").
 const DOC_REST_TRADE = { time: '2020-03-20T00:36:59.860Z', trade_id: 86327327, price: '6225.32000000', size: '0.06469797', side: 'sell' };
-const DOC_MATCH = {
-  type: 'match',
-  trade_id: 10,
-  sequence: 50,
-  maker_order_id: 'ac928c66-ca53-498f-9c13-a110027a60e8',
-  taker_order_id: '132fb6ae-456b-4654-b4e0-d681ac05cea1',
-  time: '2014-11-07T08:19:27.028459Z',
-  product_id: 'BTC-USD',
-  size: '5.23512',
-  price: '400.23',
-  side: 'sell',
-};
 const match = (id: number, type = 'match') => ({ ...DOC_MATCH, type, trade_id: id });
 const heartbeat = (last: number) => ({
   type: 'heartbeat',

@@ -8,6 +8,20 @@ import { type RestClient, RestError } from '../../rest/rest.types';
 import type { CarriedSymbol, Channel, VenueSession } from '../venue-adapter';
 import type { CoinbaseAdapter } from './coinbase.adapter';
 
+/** The documented `match` (docs.cdp.coinbase.com → Exchange → WebSocket feed → Channels), shared by the specs. */
+export const DOC_MATCH = {
+  type: 'match',
+  trade_id: 10,
+  sequence: 50,
+  maker_order_id: 'ac928c66-ca53-498f-9c13-a110027a60e8',
+  taker_order_id: '132fb6ae-456b-4654-b4e0-d681ac05cea1',
+  time: '2014-11-07T08:19:27.028459Z',
+  product_id: 'BTC-USD',
+  size: '5.23512',
+  price: '400.23',
+  side: 'sell',
+};
+
 /** Spec helper: everything the gateway would publish for one Coinbase connection. */
 export class RecordingSink implements MarketSink {
   readonly trades: Trade[] = [];

@@ -5,7 +5,7 @@ import { CoinbaseAdapter } from './coinbase.adapter';
 import { coinbaseCredentialsFromEnv } from './coinbase.credentials';
 import { signSubscribe } from './coinbase.protocol';
 import { frameType } from './coinbase.session';
-import { coinbaseHarness } from './coinbase-harness';
+import { coinbaseHarness, DOC_MATCH } from './coinbase-harness';
 
 // The documented examples (docs.cdp.coinbase.com → Exchange → WebSocket feed → Channels).
 const DOC_SNAPSHOT = { type: 'snapshot', product_id: 'BTC-USD', bids: [['10101.10', '0.45054140']], asks: [['10102.55', '0.57753524']] };
@@ -14,18 +14,6 @@ const DOC_L2UPDATE = {
   product_id: 'BTC-USD',
   time: '2019-08-14T20:42:27.265Z',
   changes: [['buy', '10101.80000000', '0.162567']],
-};
-const DOC_MATCH = {
-  type: 'match',
-  trade_id: 10,
-  sequence: 50,
-  maker_order_id: 'ac928c66-ca53-498f-9c13-a110027a60e8',
-  taker_order_id: '132fb6ae-456b-4654-b4e0-d681ac05cea1',
-  time: '2014-11-07T08:19:27.028459Z',
-  product_id: 'BTC-USD',
-  size: '5.23512',
-  price: '400.23',
-  side: 'sell',
 };
 const DOC_TICKER = {
   type: 'ticker',
