@@ -1,9 +1,8 @@
-import type { FeedStatus, L1, L2, Trade } from '@cryptoscalp/messaging';
 
 import { ConnectionContext } from '../../feeds/connection-context';
 import { SymbolFeed } from '../../feeds/symbol-feed';
 import { NOOP_METRICS } from '../../feeds/venue-metrics';
-import type { MarketSink } from '../../publishing/market-sink';
+import { RecordingSink } from '../../replay/replay-session';
 import { type RestClient, RestError } from '../../rest/rest.types';
 import type { CarriedSymbol, Channel, VenueSession } from '../venue-adapter';
 import type { CoinbaseAdapter } from './coinbase.adapter';
@@ -21,29 +20,6 @@ export const DOC_MATCH = {
   price: '400.23',
   side: 'sell',
 };
-
-/** Spec helper: everything the gateway would publish for one Coinbase connection. */
-export class RecordingSink implements MarketSink {
-  readonly trades: Trade[] = [];
-  readonly l1s: L1[] = [];
-  readonly l2s: L2[] = [];
-  readonly statuses: FeedStatus[] = [];
-  trade(m: Trade): void {
-    this.trades.push(m);
-  }
-  l1(m: L1): void {
-    this.l1s.push(m);
-  }
-  l2(m: L2): void {
-    this.l2s.push(m);
-  }
-  status(m: FeedStatus): void {
-    this.statuses.push(m);
-  }
-  statesOf(symbol: string): string[] {
-    return this.statuses.filter((s) => s.symbol === symbol).map((s) => s.state);
-  }
-}
 
 export interface Harness {
   session: VenueSession;
