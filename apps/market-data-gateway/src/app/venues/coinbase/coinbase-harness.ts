@@ -1,4 +1,3 @@
-
 import { ConnectionContext } from '../../feeds/connection-context';
 import { SymbolFeed } from '../../feeds/symbol-feed';
 import { NOOP_METRICS } from '../../feeds/venue-metrics';
