@@ -165,7 +165,12 @@ describe('JetStream helpers (real NATS, own namespace per test)', () => {
     }
   });
 
-  async function filled(label: string, n: number, durable: string, extra: Parameters<typeof ensureConsumer>[2] extends infer S ? Partial<S> : never = {}) {
+  async function filled(
+    label: string,
+    n: number,
+    durable: string,
+    extra: Parameters<typeof ensureConsumer>[2] extends infer S ? Partial<S> : never = {},
+  ) {
     const subjects = namespace(label);
     const stream = subjects.stream(STREAMS.trades);
     await ensureStream(jsm, tradesStreamSpec(subjects, { max_age: 3600 * 1e9 }));
@@ -181,10 +186,19 @@ describe('JetStream helpers (real NATS, own namespace per test)', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let calls = 0;
-    const consumer = consumeBatches(nats, { stream, durable: 'pre', schema: TradeSchema, batch: 50, prefetch: true, idleWaitMs: 10, logger: quiet, handler: async () => {
-      calls++;
-      await gate;
-    } });
+    const consumer = consumeBatches(nats, {
+      stream,
+      durable: 'pre',
+      schema: TradeSchema,
+      batch: 50,
+      prefetch: true,
+      idleWaitMs: 10,
+      logger: quiet,
+      handler: async () => {
+        calls++;
+        await gate;
+      },
+    });
     try {
       await waitFor(async () => (await jsm.consumers.info(stream, 'pre')).num_ack_pending === 100, 5000);
       // Wait (500 ms deadline) for a third batch or a second handler call, and find neither.
@@ -205,18 +219,29 @@ describe('JetStream helpers (real NATS, own namespace per test)', () => {
     const seen: number[] = [];
     const violations: string[] = [];
     let running = 0;
-    const consumer = consumeBatches(nats, { stream, durable: 'ord', schema: TradeSchema, batch: 40, prefetch: true, idleWaitMs: 10, logger: quiet, handler: async (batch: JsBatch<Trade>) => {
-      if (++running > 1) violations.push('two handlers at once');
-      const first = batch.items[0]?.msg.info.streamSequence ?? 0;
-      // Everything before this batch is acknowledged (previous commits; the server applies acks
-      // asynchronously, so its floor may trail for a moment), nothing of this batch yet.
-      let floor = 0;
-      await waitFor(async () => (floor = (await jsm.consumers.info(stream, 'ord')).ack_floor.stream_seq) >= first - 1, 3000, 10).catch(() => undefined);
-      if (floor !== first - 1) violations.push(`floor ${floor} at batch starting ${first}`);
-      await new Promise((r) => setImmediate(r)); // "commit": let the prefetch run meanwhile"
-      for (const d of batch.items) seen.push(d.msg.info.streamSequence);
-      running--;
-    } });
+    const consumer = consumeBatches(nats, {
+      stream,
+      durable: 'ord',
+      schema: TradeSchema,
+      batch: 40,
+      prefetch: true,
+      idleWaitMs: 10,
+      logger: quiet,
+      handler: async (batch: JsBatch<Trade>) => {
+        if (++running > 1) violations.push('two handlers at once');
+        const first = batch.items[0]?.msg.info.streamSequence ?? 0;
+        // Everything before this batch is acknowledged (previous commits; the server applies acks
+        // asynchronously, so its floor may trail for a moment), nothing of this batch yet.
+        let floor = 0;
+        await waitFor(async () => (floor = (await jsm.consumers.info(stream, 'ord')).ack_floor.stream_seq) >= first - 1, 3000, 10).catch(
+          () => undefined,
+        );
+        if (floor !== first - 1) violations.push(`floor ${floor} at batch starting ${first}`);
+        await new Promise((r) => setImmediate(r)); // "commit": let the prefetch run meanwhile"
+        for (const d of batch.items) seen.push(d.msg.info.streamSequence);
+        running--;
+      },
+    });
     try {
       await waitFor(() => seen.length === 600, 20_000);
       await waitFor(async () => (await jsm.consumers.info(stream, 'ord')).num_ack_pending === 0, 5000);
