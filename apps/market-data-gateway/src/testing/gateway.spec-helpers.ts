@@ -1,6 +1,6 @@
 import type { FeedStatus, L2, Trade } from '@cryptoscalp/messaging';
 import { type StartedService, startService } from '@cryptoscalp/platform';
-import { INFRA } from '@cryptoscalp/testing';
+import { INFRA, waitFor } from '@cryptoscalp/testing';
 
 import type { NatsConnection } from 'nats';
 
@@ -12,6 +12,20 @@ import { GatewayConfigSchema } from '../app/market-data-gateway.config';
 export async function json(url: string, init?: RequestInit): Promise<any> {
   const res = await fetch(url, init);
   return { status: res.status, body: await res.json() };
+}
+
+/** The gateway's symbol states (`GET /v1/feeds`, first venue): symbol → state. */
+async function feedStates(gatewayUrl: string): Promise<Record<string, string>> {
+  const { body } = await json(`${gatewayUrl}/v1/feeds`);
+  return Object.fromEntries((body.venues[0]?.symbols ?? []).map((s: any) => [s.symbol, s.state]));
+}
+
+/** Waits (with a deadline) until every one of `symbols` is live on the gateway. */
+export async function waitForLive(gatewayUrl: string, symbols: readonly string[], timeoutMs = 30_000): Promise<void> {
+  await waitFor(async () => {
+    const s = await feedStates(gatewayUrl);
+    return symbols.every((symbol) => s[symbol] === 'live');
+  }, timeoutMs);
 }
 
 export interface RecordedMarketData {

@@ -1,11 +1,11 @@
-import { type Simulator,startSimulator } from '@cryptoscalp/exchange-simulator';
+import { type Simulator, startSimulator } from '@cryptoscalp/exchange-simulator';
 import { type FeedStatus, type L2, type Trade } from '@cryptoscalp/messaging';
 import type { StartedService } from '@cryptoscalp/platform';
 import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
 
 import { connect, type NatsConnection } from 'nats';
 
-import { json, recordMarketData, startGateway } from '../../testing/gateway.spec-helpers';
+import { json, recordMarketData, startGateway, waitForLive } from '../../testing/gateway.spec-helpers';
 
 jest.setTimeout(120_000);
 
@@ -39,17 +39,10 @@ describe('market-data-gateway against the exchange simulator (Binance spot)', ()
     await sim?.stop();
   });
 
-  const states = async () => {
-    const { body } = await json(`${gw.url}/v1/feeds`);
-    return Object.fromEntries((body.venues[0]?.symbols ?? []).map((s: any) => [s.symbol, s.state]));
-  };
   const statesOf = (symbol: string) => (statuses.get(symbol) ?? []).map((s) => s.state);
 
   it('syncs both books, then a gap on one symbol resyncs it alone while the other keeps flowing', async () => {
-    await waitFor(async () => {
-      const s = await states();
-      return s['BTC-USDT'] === 'live' && s['ETH-USDT'] === 'live';
-    }, 30_000);
+    await waitForLive(gw.url, ['BTC-USDT', 'ETH-USDT']);
     expect((await json(`${gw.url}/health/readiness`)).status).toBe(200);
     const ethBefore = (l2.get('ETH-USDT') ?? []).length;
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 
-import { recordMarketData } from '../../testing/gateway.spec-helpers';
+import { json, recordMarketData } from '../../testing/gateway.spec-helpers';
 import { AppModule } from '../app.module';
 import { GatewayConfigSchema } from '../market-data-gateway.config';
 import { replayCapture } from '../replay/replay';
@@ -196,11 +196,6 @@ function metricValue(text: string, name: string, labels: Record<string, string>)
     if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return 0;
-}
-
-async function json(url: string, init?: RequestInit): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, init);
-  return { status: res.status, body: await res.json() };
 }
 
 describe.each(CASES.map((c) => ({ ...c, name: c.label ?? c.venue })))('gateway core under simulator faults: $name', (c) => {

@@ -5,7 +5,7 @@ import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
 
 import { connect, type NatsConnection } from 'nats';
 
-import { json, recordMarketData, startGateway } from '../../../testing/gateway.spec-helpers';
+import { json, recordMarketData, startGateway, waitForLive } from '../../../testing/gateway.spec-helpers';
 
 jest.setTimeout(180_000);
 
@@ -51,11 +51,7 @@ describe('market-data-gateway against the exchange simulator (Bybit v5 spot)', (
   });
 
   it('syncs both books; a skipped u on one symbol resyncs it alone while the other keeps flowing', async () => {
-    await waitFor(async () => {
-      const { body } = await json(`${gw.url}/v1/feeds`);
-      const s = Object.fromEntries((body.venues[0]?.symbols ?? []).map((x: any) => [x.symbol, x.state]));
-      return s['BTC-USDT'] === 'live' && s['ETH-USDT'] === 'live';
-    }, 30_000);
+    await waitForLive(gw.url, ['BTC-USDT', 'ETH-USDT']);
     const ethBefore = (l2.get('ETH-USDT') ?? []).length;
     sim.faults.arm({ type: 'gap', venue: 'bybit', symbol: 'BTC-USDT', count: 2 });
     await waitFor(() => statesOf('BTC-USDT').join() === 'connected,gap,resync,connected', 30_000);
@@ -159,11 +155,7 @@ describe('market-data-gateway against the exchange simulator (Bybit v5 spot and 
   });
 
   it('carries the spot and the linear symbol on separate connections; after the markets stop, the linear book equals the simulator, every linear trade once, L1 from merged ticker deltas equals its top', async () => {
-    await waitFor(async () => {
-      const { body } = await json(`${gw.url}/v1/feeds`);
-      const s = Object.fromEntries((body.venues[0]?.symbols ?? []).map((x: any) => [x.symbol, x.state]));
-      return s[SPOT] === 'live' && s[PERP] === 'live';
-    }, 30_000);
+    await waitForLive(gw.url, [SPOT, PERP]);
     // Two connections at the simulator: one on /v5/public/spot with the spot topics, one on /v5/public/linear with the perpetual's.
     const conns = (await json(`${sim.controlUrl}/api/connections`)).body.connections.filter((c: any) => c.venue === 'bybit');
     const topics = conns.map((c: any) => [...c.subscriptions].sort());

@@ -5,7 +5,7 @@ import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
 
 import { connect, type NatsConnection } from 'nats';
 
-import { json, recordMarketData, startGateway } from '../../../testing/gateway.spec-helpers';
+import { json, recordMarketData, startGateway, waitForLive } from '../../../testing/gateway.spec-helpers';
 import { VENUE_ADAPTERS } from '../venue-registry';
 import { CoinbaseAdapter } from './coinbase.adapter';
 
@@ -45,10 +45,6 @@ describe('market-data-gateway against the exchange simulator (Coinbase Exchange)
     await sim?.stop();
   });
 
-  const states = async () => {
-    const { body } = await json(`${gw.url}/v1/feeds`);
-    return Object.fromEntries((body.venues[0]?.symbols ?? []).map((s: any) => [s.symbol, s.state]));
-  };
   const statesOf = (symbol: string) => (statuses.get(symbol) ?? []).map((s) => s.state);
   const setRate = (rate: number, symbol?: string) =>
     json(`${sim.controlUrl}/api/rates`, { method: 'POST', body: JSON.stringify({ venue: 'coinbase', symbol, rate }) });
@@ -63,10 +59,7 @@ describe('market-data-gateway against the exchange simulator (Coinbase Exchange)
     }, 20_000);
 
   it('syncs both books from the feed; a silently lost book update on one symbol is found by the REST audit and resyncs it alone', async () => {
-    await waitFor(async () => {
-      const s = await states();
-      return s['BTC-USDT'] === 'live' && s['ETH-USDT'] === 'live';
-    }, 30_000);
+    await waitForLive(gw.url, ['BTC-USDT', 'ETH-USDT']);
     expect((await json(`${gw.url}/health/readiness`)).status).toBe(200);
     const ethBefore = (l2.get('ETH-USDT') ?? []).length;
 

@@ -6,17 +6,13 @@ import { INFRA, testNamespace, waitFor } from '@cryptoscalp/testing';
 
 import { connect, type NatsConnection } from 'nats';
 
+import { json, waitForLive } from '../../../testing/gateway.spec-helpers';
 import { AppModule } from '../../app.module';
 import { GatewayConfigSchema } from '../../market-data-gateway.config';
 
 jest.setTimeout(180_000);
 
 const SYMBOLS = ['BTC-USDT', 'ETH-USDT'] as const;
-
-async function json(url: string, init?: RequestInit): Promise<any> {
-  const res = await fetch(url, init);
-  return { status: res.status, body: await res.json() };
-}
 
 /** The value of a Prometheus sample whose labels include all of `labels` (0 when absent). */
 function metricValue(text: string, name: string, labels: Record<string, string>): number {
@@ -95,11 +91,7 @@ async function stopRig(rig: Rig | undefined): Promise<void> {
 }
 
 async function bothLive(rig: Rig): Promise<void> {
-  await waitFor(async () => {
-    const { body } = await json(`${rig.gw.url}/v1/feeds`);
-    const s = Object.fromEntries((body.venues[0]?.symbols ?? []).map((x: any) => [x.symbol, x.state]));
-    return s['BTC-USDT'] === 'live' && s['ETH-USDT'] === 'live';
-  }, 30_000);
+  await waitForLive(rig.gw.url, ['BTC-USDT', 'ETH-USDT']);
 }
 
 /** Every delta continues the message before it, except right after a snapshot. */
